@@ -1,0 +1,109 @@
+/**
+ * Invite links. The invite secret and the payload key travel in the URL fragment, which browsers
+ * never send to a server, so neither lands in a relay or proxy log:
+ *
+ *   https://RELAY/join/SESSION#s=SECRET&k=KEY
+ *   vscode://pairline.pairline/join?relay=https%3A%2F%2FRELAY&session=SESSION#s=SECRET&k=KEY
+ *
+ * RELAY may carry a path prefix (a relay behind a reverse proxy at /pairline/).
+ */
+import { JOIN_PATH, WEBSOCKET_PATH } from './version';
+
+export const EXTENSION_URI_AUTHORITY = 'pairline.pairline';
+
+export interface Invite {
+  /** The relay's base URL (http or https, no trailing slash), e.g. `https://relay.example.com/pairline`. */
+  readonly relay: string;
+  readonly session: string;
+  readonly inviteSecret: string;
+  /** Base64url payload key for end-to-end encryption; absent for unencrypted sessions. */
+  readonly key?: string;
+}
+
+export type InviteParseResult = { ok: true; invite: Invite } | { ok: false; error: string };
+
+const SESSION_RE = /^[A-Za-z0-9_-]{22}$/;
+const SECRET_RE = /^[A-Za-z0-9_-]{22,128}$/;
+
+/** Normalises a relay URL: http(s) only, no query, fragment or trailing slash. */
+export function normaliseRelayUrl(relay: string): string {
+  const url = new URL(relay);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`relay URL must start with http:// or https:// (got ${url.protocol})`);
+  }
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** The WebSocket URL of a relay: http→ws, https→wss, plus /ws. */
+export function relayWebSocketUrl(relay: string): string {
+  const base = normaliseRelayUrl(relay);
+  return base.replace(/^http/, 'ws') + WEBSOCKET_PATH;
+}
+
+export function formatInviteLink(invite: Invite): string {
+  return `${normaliseRelayUrl(invite.relay)}${JOIN_PATH}${invite.session}#${fragment(invite)}`;
+}
+
+/** The form VS Code hands to the extension's URI handler. */
+export function formatExtensionUri(invite: Invite, scheme = 'vscode'): string {
+  const query = `relay=${encodeURIComponent(normaliseRelayUrl(invite.relay))}&session=${invite.session}`;
+  return `${scheme}://${EXTENSION_URI_AUTHORITY}/join?${query}#${fragment(invite)}`;
+}
+
+function fragment(invite: Invite): string {
+  return invite.key ? `s=${invite.inviteSecret}&k=${invite.key}` : `s=${invite.inviteSecret}`;
+}
+
+/**
+ * Parses either form of invite link (leading/trailing whitespace and angle brackets, as mail
+ * clients add them, are tolerated). Errors are sentences for the person who pasted the link.
+ */
+export function parseInviteLink(text: string): InviteParseResult {
+  const trimmed = text.trim().replace(/^<|>$/g, '');
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    return { ok: false, error: 'That is not a link. Paste the whole invite link the host sent you.' };
+  }
+  const secrets = new URLSearchParams(url.hash.replace(/^#/, ''));
+  let relay: string;
+  let session: string | null;
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    const at = url.pathname.lastIndexOf(JOIN_PATH);
+    if (at < 0) return { ok: false, error: 'That link is not a Pairline invite (no /join/ in it).' };
+    session = decodeURIComponent(url.pathname.slice(at + JOIN_PATH.length).replace(/\/+$/, ''));
+    relay = `${url.protocol}//${url.host}${url.pathname.slice(0, at)}`;
+  } else if (url.hostname === EXTENSION_URI_AUTHORITY || url.host === EXTENSION_URI_AUTHORITY) {
+    const relayParam = url.searchParams.get('relay');
+    if (!relayParam) return { ok: false, error: 'The invite link has no relay in it. Ask the host to copy it again.' };
+    relay = relayParam;
+    session = url.searchParams.get('session');
+    // Tolerate secrets in the query too: some launchers drop fragments from custom-scheme URIs.
+    for (const name of ['s', 'k']) {
+      const value = url.searchParams.get(name);
+      if (value && !secrets.has(name)) secrets.set(name, value);
+    }
+  } else {
+    return { ok: false, error: `That link is not a Pairline invite (${url.protocol}//${url.host}).` };
+  }
+  if (!session || !SESSION_RE.test(session)) {
+    return { ok: false, error: 'The invite link is damaged (its session id is wrong). Ask the host to copy it again.' };
+  }
+  const inviteSecret = secrets.get('s');
+  if (!inviteSecret || !SECRET_RE.test(inviteSecret)) {
+    return { ok: false, error: 'The invite link is incomplete: the part after "#" is missing or cut off. Ask the host to copy it again.' };
+  }
+  const key = secrets.get('k') ?? undefined;
+  if (key !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(key)) {
+    return { ok: false, error: 'The invite link is damaged (its encryption key is wrong). Ask the host to copy it again.' };
+  }
+  try {
+    relay = normaliseRelayUrl(relay);
+  } catch (err) {
+    return { ok: false, error: `The invite link's relay address is not usable: ${(err as Error).message}.` };
+  }
+  return { ok: true, invite: key ? { relay, session, inviteSecret, key } : { relay, session, inviteSecret } };
+}
