@@ -1,0 +1,139 @@
+/**
+ * The public shape of one participant's connection to a session. Implemented by
+ * `SessionClient` (client/session-client.ts); consumed by the extension, the CLI, the document
+ * sync engine, the host file server and tests. Editor-agnostic: no vscode types.
+ */
+import type {
+  GuestRole, Participant, PresencePayload, RelayedKind, Role, SessionSettings,
+} from '../protocol';
+import type { Disposable, Event } from './events';
+
+export type ConnectionState =
+  /** Created, not started. */
+  | 'idle'
+  /** First connection attempt in progress. */
+  | 'connecting'
+  /** Joined: in the session and exchanging messages. */
+  | 'connected'
+  /** The link dropped; retrying with backoff (resume keeps our place). */
+  | 'reconnecting'
+  /** The relay does not have the session (4404 after a relay restart): retrying until the host is back. */
+  | 'waiting-for-host'
+  /** A guest whose join awaits the host's approval. */
+  | 'waiting-for-approval'
+  /** Final: left, ended by the host, removed, refused, or an unrecoverable error. */
+  | 'ended';
+
+export interface StateChange {
+  readonly state: ConnectionState;
+  readonly previous: ConnectionState;
+  /** Why, as a sentence a person can read. */
+  readonly reason: string;
+  /** Reconnect attempt number (1 for the first retry); 0 when not retrying. */
+  readonly attempt: number;
+  /** When the next attempt starts (clock time, ms), while reconnecting or waiting for the host. */
+  readonly retryAt?: number;
+  /** Convenience: retryAt − now at the moment of the transition. */
+  readonly retryInMs?: number;
+  /** The WebSocket close code that caused the change, if any. */
+  readonly closeCode?: number;
+}
+
+export interface RoundTrip {
+  /** Latest measured round-trip time, ms. */
+  readonly lastMs: number;
+  /** Mean over the recent window (last 10 samples), ms. */
+  readonly averageMs: number;
+  /** Clock time of the last frame received from the relay (any frame). */
+  readonly lastInboundAt: number;
+}
+
+export interface JoinInfo {
+  readonly session: string;
+  readonly you: Participant;
+  readonly roster: readonly Participant[];
+  readonly settings: SessionSettings;
+  /** True when this (re)join kept our place (resume); false on a fresh join or re-register. */
+  readonly resumed: boolean;
+  /**
+   * True when relayed messages may have been missed (buffer gap, or a fresh join after a relay
+   * restart): document sync must do a full state-vector exchange.
+   */
+  readonly needsResync: boolean;
+}
+
+export interface RosterChange {
+  readonly change: 'joined' | 'left' | 'updated';
+  readonly participant: Participant;
+  readonly reason?: string;
+}
+
+export interface RemotePresence {
+  readonly from: Participant;
+  readonly presence: PresencePayload;
+}
+
+export interface Knock {
+  readonly participant: { readonly id: string; readonly name: string };
+}
+
+/** A relayed message for a component (doc sync, file server), body already opened/decrypted. */
+export interface Inbound {
+  readonly kind: Exclude<RelayedKind, 'presence'>;
+  readonly from: Participant;
+  readonly payload: Uint8Array;
+  /** Set when addressed only to us. */
+  readonly direct: boolean;
+}
+
+export interface ClientError {
+  /** Named code: a relay error code (`forbidden`, …), `close:<CloseCodeName>`, or a client-side one. */
+  readonly code: string;
+  /** A sentence a person can act on. */
+  readonly message: string;
+}
+
+export interface SessionClientApi extends Disposable {
+  readonly state: ConnectionState;
+  readonly session: string | undefined;
+  readonly me: Participant | undefined;
+  readonly role: Role | undefined;
+  readonly roster: readonly Participant[];
+  readonly roundTrip: RoundTrip | undefined;
+  /** The invite link guests use (host only, once the session exists). */
+  readonly inviteLink: string | undefined;
+  /** Short code derived from the payload key, for comparing out of band (undefined if unencrypted). */
+  readonly safetyCode: string | undefined;
+
+  readonly onDidChangeState: Event<StateChange>;
+  readonly onDidJoin: Event<JoinInfo>;
+  readonly onDidChangeRoster: Event<RosterChange>;
+  readonly onDidReceivePresence: Event<RemotePresence>;
+  readonly onDidMeasureRoundTrip: Event<RoundTrip>;
+  readonly onDidKnock: Event<Knock>;
+  readonly onDidWithdrawKnock: Event<{ participant: string; reason: string }>;
+  readonly onDidReceive: Event<Inbound>;
+  readonly onDidError: Event<ClientError>;
+
+  /** Starts connecting (host: create the session; guest: join it). Resolves once joined the first time. */
+  start(): Promise<JoinInfo>;
+  /** Publishes our presence (latest wins; the caller throttles). Kept and re-sent after reconnect. */
+  setPresence(presence: Omit<PresencePayload, 'type'>): void;
+  /** Sends a relayed message to everyone, or to one participant. Dropped (returns false) while not connected. */
+  send(kind: Exclude<RelayedKind, 'presence'>, payload: Uint8Array, to?: string): boolean;
+  /** Host only. */
+  approve(participant: string, role: GuestRole): void;
+  deny(participant: string): void;
+  setRole(participant: string, role: GuestRole): void;
+  remove(participant: string): void;
+  /** The participant whose position we follow; kept across reconnects, cleared when they leave. */
+  readonly following: string | undefined;
+  readonly onDidChangeFollowing: Event<{ participant: string | undefined; reason: string }>;
+  follow(participant: string | undefined): void;
+  /** Skips the backoff wait and tries now (e.g. "network is back", "window focused", Reconnect Now). */
+  reconnectNow(reason: string): void;
+  /** Leaves the session (host: the session keeps running until it ends or the host's window expires). */
+  leave(): Promise<void>;
+  /** Host only: ends the session for everyone. */
+  end(): Promise<void>;
+}
