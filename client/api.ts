@@ -4,7 +4,7 @@
  * sync engine, the host file server and tests. Editor-agnostic: no vscode types.
  */
 import type {
-  GuestRole, Participant, PresencePayload, RelayedKind, Role, SessionSettings,
+  GuestRole, Participant, PresencePayload, RelayedKind, Role, RosterEntry, SessionSettings,
 } from '../protocol';
 import type { Disposable, Event } from './events';
 
@@ -93,6 +93,34 @@ export interface ClientError {
   readonly message: string;
 }
 
+/**
+ * Everything needed to come back to a session after the process restarts (the extension keeps it
+ * in SecretStorage; it holds secrets, so never log it). Plain JSON: no class instances.
+ */
+export interface ResumeState {
+  readonly version: 1;
+  readonly relay: string;
+  readonly session: string;
+  readonly name: string;
+  /** Which side we are: the host re-registers the session, a guest re-joins it. */
+  readonly side: 'host' | 'guest';
+  /** Our participant id, once the relay assigned one. */
+  readonly participant?: string;
+  /** The single-use token from the latest `joined`; absent before the first join. */
+  readonly resumeToken?: string;
+  /** The highest relayed sequence number we have seen. */
+  readonly lastSeq: number;
+  readonly inviteSecret: string;
+  /** Payload key, when the session is encrypted. */
+  readonly key?: string;
+  /** Host only: proves the session is ours when re-registering it. */
+  readonly hostSecret?: string;
+  /** Host only: the settings to re-register with. */
+  readonly settings?: SessionSettings;
+  /** Host only: the guests it knew, so they get their ids and roles back after a relay restart. */
+  readonly roster?: readonly RosterEntry[];
+}
+
 export interface SessionClientApi extends Disposable {
   readonly state: ConnectionState;
   readonly session: string | undefined;
@@ -114,6 +142,13 @@ export interface SessionClientApi extends Disposable {
   readonly onDidWithdrawKnock: Event<{ participant: string; reason: string }>;
   readonly onDidReceive: Event<Inbound>;
   readonly onDidError: Event<ClientError>;
+  /** What to store to rejoin after a restart; undefined once the session is over (forget it then). */
+  readonly resumeState: ResumeState | undefined;
+  /**
+   * Fires when the stored state should be rewritten: after every (re)join (the resume token rotates)
+   * and with undefined when the session ended. `lastSeq` advances without an event; read the getter.
+   */
+  readonly onDidChangeResumeState: Event<ResumeState | undefined>;
 
   /** Starts connecting (host: create the session; guest: join it). Resolves once joined the first time. */
   start(): Promise<JoinInfo>;

@@ -1,0 +1,98 @@
+/**
+ * When to try again. Counts attempts, waits a full-jitter backoff before each, and forgets the count
+ * only once a connection has stayed up for a while: a relay that accepts and drops us at once must
+ * not get hammered at the base delay forever.
+ */
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../protocol';
+import type { Clock, Random, TimerHandle } from './ports';
+
+export interface ReconnectOptions {
+  readonly backoff: BackoffOptions;
+  /** Connected this long counts as stable and resets the attempt count. Default 5 s. */
+  readonly stableAfterMs: number;
+}
+
+export const DEFAULT_RECONNECT: ReconnectOptions = { backoff: DEFAULT_BACKOFF, stableAfterMs: 5_000 };
+
+export interface ScheduledRetry {
+  /** 1 for the first retry after a connection was lost. */
+  readonly attempt: number;
+  readonly retryAt: number;
+  readonly retryInMs: number;
+}
+
+export class ReconnectScheduler {
+  private attempts = 0;
+  private retryTimer: TimerHandle | undefined;
+  private stableTimer: TimerHandle | undefined;
+  private pendingRetry: (() => void) | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly random: Random,
+    private readonly options: ReconnectOptions,
+  ) {}
+
+  get attempt(): number {
+    return this.attempts;
+  }
+
+  get waiting(): boolean {
+    return this.retryTimer !== undefined;
+  }
+
+  /** Schedules the next attempt; `immediate` skips the backoff (relay going away, network back). */
+  schedule(retry: () => void, immediate = false): ScheduledRetry {
+    this.cancel();
+    const delay = immediate ? 0 : backoffDelay(this.attempts, this.random, this.options.backoff);
+    this.attempts += 1;
+    this.pendingRetry = retry;
+    this.retryTimer = this.clock.setTimeout(() => this.fire(), delay);
+    return { attempt: this.attempts, retryAt: this.clock.now() + delay, retryInMs: delay };
+  }
+
+  /** Runs a scheduled retry now. Returns false when none was waiting. */
+  retryNow(): boolean {
+    if (!this.retryTimer) return false;
+    this.clock.clearTimeout(this.retryTimer);
+    this.fire();
+    return true;
+  }
+
+  /** The connection is up: reset the count once it stays up. */
+  noteConnected(): void {
+    this.clearStable();
+    this.stableTimer = this.clock.setTimeout(() => {
+      this.stableTimer = undefined;
+      this.attempts = 0;
+    }, this.options.stableAfterMs);
+  }
+
+  /** The connection went down before it proved stable: keep counting. */
+  noteDisconnected(): void {
+    this.clearStable();
+  }
+
+  cancel(): void {
+    if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.pendingRetry = undefined;
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.clearStable();
+  }
+
+  private fire(): void {
+    const retry = this.pendingRetry;
+    this.retryTimer = undefined;
+    this.pendingRetry = undefined;
+    retry?.();
+  }
+
+  private clearStable(): void {
+    if (this.stableTimer) this.clock.clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+  }
+}

@@ -1,0 +1,462 @@
+/**
+ * One participant's connection to a session: the connection state machine, heartbeat, reconnect
+ * with backoff, resume, presence and roster. Platform-free; the transport, clock, random source and
+ * logger come in through the constructor. Liveness lives in heartbeat.ts, retry timing in
+ * reconnect.ts and resume bookkeeping in resume.ts; this file wires them to the wire protocol.
+ */
+import {
+  closePolicy, CloseCode, encodeMessage, encodePayload, encryptedCodec, formatInviteLink,
+  parsePayload, parseRelayMessage, plainCodec, PresencePayloadSchema, PROTOCOL_VERSION,
+  relayWebSocketUrl, safetyCode, SUBPROTOCOL, BodyError,
+  type BodyCodec, type ClientMessage, type GuestRole, type Participant, type PresencePayload,
+  type RelayedKind, type RelayMessage, type RelayMessageOf, type Role,
+} from '../protocol';
+import type {
+  ClientError, ConnectionState, Inbound, JoinInfo, Knock, RemotePresence, ResumeState, RosterChange,
+  RoundTrip, SessionClientApi, StateChange,
+} from './api';
+import { Emitter } from './events';
+import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat';
+import type { Clock, Connection, Logger, Random, TimerHandle, Transport } from './ports';
+import { DEFAULT_RECONNECT, ReconnectScheduler, type ReconnectOptions } from './reconnect';
+import { ResumeBook } from './resume';
+import { membershipFor, type SessionMode } from './membership';
+import { ABNORMAL_CLOSURE, TransportError } from './transport-error';
+
+export type { SessionMode, HostMode, GuestMode } from './membership';
+
+export interface SessionClientTimings extends HeartbeatOptions, ReconnectOptions {
+  /** Give up on a connection attempt that neither opens nor fails. Default 15 s. */
+  readonly connectTimeoutMs: number;
+  /** How long leave()/end() wait for the relay to close before closing themselves. Default 3 s. */
+  readonly leaveTimeoutMs: number;
+}
+
+export const DEFAULT_TIMINGS: SessionClientTimings = {
+  ...DEFAULT_HEARTBEAT, ...DEFAULT_RECONNECT, connectTimeoutMs: 15_000, leaveTimeoutMs: 3_000,
+};
+
+export interface SessionClientOptions {
+  /** The relay's http(s) base URL. */
+  readonly relay: string;
+  readonly name: string;
+  readonly mode: SessionMode;
+  /** Relay access token (hosts on a `token` relay). */
+  readonly token?: string;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  /** A saved {@link ResumeState}: come back to that session instead of starting a new one. */
+  readonly resumeState?: ResumeState;
+  readonly options?: Partial<SessionClientTimings>;
+  /** Identifies this client in the relay's logs, e.g. `pairline-cli/0.1.0`. */
+  readonly clientName?: string;
+}
+
+interface Link {
+  readonly connection: Connection;
+  readonly heartbeat: Heartbeat;
+}
+
+export class SessionClient implements SessionClientApi {
+  private readonly stateEmitter = new Emitter<StateChange>();
+  private readonly joinEmitter = new Emitter<JoinInfo>();
+  private readonly rosterEmitter = new Emitter<RosterChange>();
+  private readonly presenceEmitter = new Emitter<RemotePresence>();
+  private readonly roundTripEmitter = new Emitter<RoundTrip>();
+  private readonly knockEmitter = new Emitter<Knock>();
+  private readonly withdrawEmitter = new Emitter<{ participant: string; reason: string }>();
+  private readonly receiveEmitter = new Emitter<Inbound>();
+  private readonly errorEmitter = new Emitter<ClientError>();
+  private readonly followEmitter = new Emitter<{ participant: string | undefined; reason: string }>();
+  private readonly resumeStateEmitter = new Emitter<ResumeState | undefined>();
+
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onDidJoin = this.joinEmitter.event;
+  readonly onDidChangeRoster = this.rosterEmitter.event;
+  readonly onDidReceivePresence = this.presenceEmitter.event;
+  readonly onDidMeasureRoundTrip = this.roundTripEmitter.event;
+  readonly onDidKnock = this.knockEmitter.event;
+  readonly onDidWithdrawKnock = this.withdrawEmitter.event;
+  readonly onDidReceive = this.receiveEmitter.event;
+  readonly onDidError = this.errorEmitter.event;
+  readonly onDidChangeFollowing = this.followEmitter.event;
+  readonly onDidChangeResumeState = this.resumeStateEmitter.event;
+
+  private readonly timings: SessionClientTimings;
+  private readonly book: ResumeBook;
+  private readonly codec: BodyCodec;
+  private readonly reconnect: ReconnectScheduler;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly rosterById = new Map<string, Participant>();
+  private readonly roundTripSamples: number[] = [];
+  /** Bumped whenever a connection is given up, so late callbacks from it are ignored. */
+  private generation = 0;
+  private link: Link | undefined;
+  private stateValue: ConnectionState = 'idle';
+  private meValue: Participant | undefined;
+  private roundTripValue: RoundTrip | undefined;
+  private presence: PresencePayload | undefined;
+  private followingValue: string | undefined;
+  private closing: { reason: string; timer?: TimerHandle } | undefined;
+  private readonly firstJoin: { promise: Promise<JoinInfo>; resolve(info: JoinInfo): void; reject(err: Error): void };
+  private readonly closed: { promise: Promise<void>; resolve(): void };
+  private disposed = false;
+
+  constructor(private readonly options: SessionClientOptions) {
+    this.timings = { ...DEFAULT_TIMINGS, ...options.options };
+    this.clock = options.clock;
+    this.logger = options.logger;
+    const membership = membershipFor(options.relay, options.name, options.mode, options.resumeState);
+    this.book = new ResumeBook(membership, options.resumeState);
+    this.codec = membership.key ? encryptedCodec(membership.session, membership.key) : plainCodec();
+    this.reconnect = new ReconnectScheduler(options.clock, options.random, this.timings);
+    let resolveJoin!: (info: JoinInfo) => void;
+    let rejectJoin!: (err: Error) => void;
+    const promise = new Promise<JoinInfo>((resolve, reject) => { resolveJoin = resolve; rejectJoin = reject; });
+    // Only callers of start() should see the rejection; an ignored start() must not crash the process.
+    promise.catch(() => undefined);
+    this.firstJoin = { promise, resolve: resolveJoin, reject: rejectJoin };
+    let resolveClosed!: () => void;
+    this.closed = { promise: new Promise<void>((resolve) => { resolveClosed = resolve; }), resolve: resolveClosed };
+  }
+
+  get state(): ConnectionState { return this.stateValue; }
+  get session(): string { return this.book.membership.session; }
+  get me(): Participant | undefined { return this.meValue; }
+  get role(): Role | undefined { return this.meValue?.role; }
+  get roster(): readonly Participant[] { return [...this.rosterById.values()]; }
+  get roundTrip(): RoundTrip | undefined { return this.roundTripValue; }
+  get following(): string | undefined { return this.followingValue; }
+  get resumeState(): ResumeState | undefined { return this.stateValue === 'ended' ? undefined : this.book.snapshot(); }
+
+  get inviteLink(): string | undefined {
+    const { side, relay, session, inviteSecret, key } = this.book.membership;
+    return side === 'host' ? formatInviteLink(key ? { relay, session, inviteSecret, key } : { relay, session, inviteSecret }) : undefined;
+  }
+
+  get safetyCode(): string | undefined {
+    const { session, key } = this.book.membership;
+    return key ? safetyCode(session, key) : undefined;
+  }
+
+  start(): Promise<JoinInfo> {
+    if (this.stateValue === 'idle') {
+      this.transition('connecting', this.book.hasResumeToken ? 'Reconnecting to the session…' : 'Connecting to the relay…');
+      this.connect();
+    }
+    return this.firstJoin.promise;
+  }
+
+  setPresence(presence: Omit<PresencePayload, 'type'>): void {
+    const parsed = PresencePayloadSchema.safeParse({ ...presence, type: 'presence' });
+    if (!parsed.success) {
+      this.report('bad-presence', `Presence not sent: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
+      return;
+    }
+    this.presence = parsed.data;
+    this.sendPresence();
+  }
+
+  send(kind: Exclude<RelayedKind, 'presence'>, payload: Uint8Array, to?: string): boolean {
+    if (this.stateValue !== 'connected' || !this.link || !this.meValue) return false;
+    this.write({ type: 'send', kind, body: this.codec.seal(kind, this.meValue.id, payload), ...(to ? { to } : {}) });
+    return true;
+  }
+
+  approve(participant: string, role: GuestRole): void { this.control({ type: 'approve', participant, role }); }
+  deny(participant: string): void { this.control({ type: 'deny', participant }); }
+  setRole(participant: string, role: GuestRole): void { this.control({ type: 'set-role', participant, role }); }
+  remove(participant: string): void { this.control({ type: 'remove', participant }); }
+
+  follow(participant: string | undefined): void {
+    if (participant === this.followingValue) return;
+    if (participant !== undefined && !this.rosterById.has(participant)) {
+      this.report('unknown-participant', `Cannot follow ${participant}: nobody with that id is in the session.`);
+      return;
+    }
+    const reason = participant ? `Following ${this.nameOf(participant)}.` : 'Stopped following.';
+    this.setFollowing(participant, reason);
+  }
+
+  reconnectNow(reason: string): void {
+    if (this.reconnect.waiting) {
+      this.logger.info('retrying now', { reason });
+      this.transition(this.stateValue, `Retrying now (${reason}).`, { attempt: this.reconnect.attempt });
+      this.reconnect.retryNow();
+    } else {
+      // Connected or mid-attempt: a ping proves the current link quickly (or lets it die).
+      this.link?.heartbeat.probe();
+    }
+  }
+
+  leave(): Promise<void> { return this.shutDown({ type: 'leave' }, 'You left the session.'); }
+
+  end(): Promise<void> {
+    if (this.book.membership.side !== 'host') return Promise.reject(new Error('Only the host can end the session.'));
+    return this.shutDown({ type: 'end' }, 'You ended the session.');
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    // Not a leave: the relay keeps our place so a restarted process can resume from resumeState.
+    this.dropLink(CloseCode.GoingAway, 'client shut down');
+    this.reconnect.dispose();
+    for (const emitter of [this.stateEmitter, this.joinEmitter, this.rosterEmitter, this.presenceEmitter,
+      this.roundTripEmitter, this.knockEmitter, this.withdrawEmitter, this.receiveEmitter, this.errorEmitter,
+      this.followEmitter, this.resumeStateEmitter]) emitter.dispose();
+  }
+
+  // --- connections --------------------------------------------------------------------------
+
+  private connect(): void {
+    const generation = ++this.generation;
+    const url = relayWebSocketUrl(this.book.membership.relay);
+    const timeout = this.clock.setTimeout(
+      () => this.linkDown(generation, ABNORMAL_CLOSURE, 'the relay did not answer in time'), this.timings.connectTimeoutMs);
+    const token = this.options.token;
+    this.options.transport.connect(url, { protocols: [SUBPROTOCOL], ...(token ? { token } : {}) }).then((connection) => {
+      this.clock.clearTimeout(timeout);
+      if (generation !== this.generation || this.disposed) {
+        connection.close(CloseCode.GoingAway, 'connection attempt superseded');
+        return;
+      }
+      this.attach(connection, generation);
+    }, (err: unknown) => {
+      this.clock.clearTimeout(timeout);
+      const code = err instanceof TransportError ? err.closeCode : ABNORMAL_CLOSURE;
+      this.linkDown(generation, code, err instanceof Error ? err.message : String(err));
+    });
+  }
+
+  private attach(connection: Connection, generation: number): void {
+    const heartbeat = new Heartbeat(this.clock, this.timings, {
+      sendPing: (id) => this.write({ type: 'ping', id }),
+      onDead: (silentMs) => {
+        const reason = `no data from the relay for ${Math.round(silentMs / 1000)} s`;
+        connection.close(CloseCode.Timeout, reason);
+        this.linkDown(generation, ABNORMAL_CLOSURE, reason);
+      },
+      onRoundTrip: (roundTrip) => {
+        this.roundTripValue = roundTrip;
+        this.roundTripEmitter.fire(roundTrip);
+      },
+    }, this.roundTripSamples);
+    this.link = { connection, heartbeat };
+    connection.onMessage((frame) => {
+      if (generation === this.generation) this.handleFrame(frame);
+    });
+    connection.onClose((code, reason) => this.linkDown(generation, code, reason));
+    this.write({ type: 'hello', protocol: PROTOCOL_VERSION, client: this.options.clientName ?? 'pairline-client/0.1.0' });
+  }
+
+  private dropLink(code: number, reason: string): void {
+    this.generation++;
+    const link = this.link;
+    this.link = undefined;
+    link?.heartbeat.stop();
+    link?.connection.close(code, reason);
+  }
+
+  /** A connection closed, failed to open, or was declared dead. Decide what comes next. */
+  private linkDown(generation: number, code: number, reason: string): void {
+    if (generation !== this.generation || this.stateValue === 'ended' || this.disposed) return;
+    this.dropLink(CloseCode.GoingAway, 'client gave up this connection');
+    this.reconnect.noteDisconnected();
+    this.logger.info('connection closed', { code, reason });
+    if (this.closing) return this.finish(this.closing.reason, code);
+    if (code === CloseCode.Timeout && this.stateValue === 'waiting-for-approval') {
+      return this.finish('The host did not answer your request to join in time. Ask them, then join again.', code);
+    }
+    const policy = closePolicy(code, reason);
+    switch (policy.action) {
+      case 'stop':
+        return this.finish(policy.explanation, code);
+      case 'wait-for-host':
+        // Whatever token we held died with the relay's copy of the session.
+        this.book.dropToken();
+        if (this.book.membership.side === 'host') {
+          return this.retry('reconnecting', 'The relay does not have the session (it restarted?); registering it again.', code);
+        }
+        return this.retry('waiting-for-host', policy.explanation, code);
+      case 'retry-now':
+        return this.retry('reconnecting', policy.explanation, code, true);
+      case 'retry':
+        return this.retry('reconnecting', policy.explanation, code);
+    }
+  }
+
+  private retry(state: ConnectionState, reason: string, closeCode: number, immediate = false): void {
+    const next = this.reconnect.schedule(() => this.connect(), immediate);
+    this.transition(state, reason, { attempt: next.attempt, retryAt: next.retryAt, retryInMs: next.retryInMs, closeCode });
+  }
+
+  private finish(reason: string, closeCode?: number): void {
+    this.dropLink(CloseCode.Normal, 'done');
+    this.reconnect.dispose();
+    if (this.closing?.timer) this.clock.clearTimeout(this.closing.timer);
+    this.transition('ended', reason, closeCode === undefined ? {} : { closeCode });
+    this.resumeStateEmitter.fire(undefined);
+    this.firstJoin.reject(new Error(reason));
+    this.closed.resolve();
+  }
+
+  private shutDown(message: ClientMessage, reason: string): Promise<void> {
+    if (this.stateValue === 'ended' || this.closing) return this.closed.promise;
+    this.closing = { reason };
+    if (this.link && (this.stateValue === 'connected' || this.stateValue === 'waiting-for-approval')) {
+      this.write(message);
+      const generation = this.generation;
+      this.closing.timer = this.clock.setTimeout(() => this.linkDown(generation, CloseCode.Normal, 'relay did not close'), this.timings.leaveTimeoutMs);
+    } else {
+      this.finish(reason);
+    }
+    return this.closed.promise;
+  }
+
+  // --- inbound ------------------------------------------------------------------------------
+
+  private handleFrame(frame: string): void {
+    this.link?.heartbeat.noteInbound();
+    const parsed = parseRelayMessage(frame);
+    if (!parsed.ok) {
+      this.logger.warn('ignored a frame from the relay', { error: parsed.error });
+      return;
+    }
+    this.handleMessage(parsed.message);
+  }
+
+  private handleMessage(message: RelayMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.link?.heartbeat.startPinging();
+        return this.write(this.book.openingMessage());
+      case 'joined':
+        return this.onJoined(message);
+      case 'waiting':
+        return this.transition('waiting-for-approval', 'Waiting for the host to let you in…');
+      case 'knock':
+        return this.knockEmitter.fire({ participant: message.participant });
+      case 'knock-withdrawn':
+        return this.withdrawEmitter.fire({ participant: message.participant, reason: message.reason });
+      case 'roster':
+        return this.onRoster(message);
+      case 'relayed':
+        return this.onRelayed(message);
+      case 'pong':
+        return this.link?.heartbeat.notePong(message.id);
+      case 'error':
+        if (message.code === 'resume-failed') {
+          this.logger.info('resume refused; joining afresh', { message: message.message });
+          return this.write(this.book.fallback());
+        }
+        return this.report(message.code, message.message);
+    }
+  }
+
+  private onJoined(joined: RelayMessageOf<'joined'>): void {
+    const { needsResync } = this.book.noteJoined(joined);
+    const rejoin = this.stateValue !== 'connecting' || this.meValue !== undefined;
+    this.meValue = joined.you;
+    this.rosterById.clear();
+    for (const participant of [...joined.roster, joined.you]) this.rosterById.set(participant.id, participant);
+    this.book.rememberRoster(this.roster);
+    this.reconnect.cancel();
+    this.reconnect.noteConnected();
+    if (this.followingValue && joined.resumed && !this.rosterById.has(this.followingValue)) {
+      this.setFollowing(undefined, 'The participant you followed left while you were away.');
+    }
+    const reason = joined.resumed ? 'Reconnected; your place in the session was kept.' : rejoin ? 'Rejoined the session.' : 'Joined the session.';
+    this.transition('connected', reason);
+    const info: JoinInfo = {
+      session: joined.session, you: joined.you, roster: this.roster, settings: joined.settings,
+      resumed: joined.resumed, needsResync,
+    };
+    this.joinEmitter.fire(info);
+    this.resumeStateEmitter.fire(this.book.snapshot());
+    this.sendPresence();
+    this.firstJoin.resolve(info);
+  }
+
+  private onRoster(message: RelayMessageOf<'roster'>): void {
+    const { participant, change } = message;
+    if (change === 'left') {
+      this.rosterById.delete(participant.id);
+      if (this.followingValue === participant.id) this.setFollowing(undefined, `${participant.name} left the session.`);
+    } else {
+      this.rosterById.set(participant.id, participant);
+      if (participant.id === this.meValue?.id) this.meValue = participant;
+    }
+    this.book.rememberRoster(this.roster);
+    this.rosterEmitter.fire({ change, participant, ...(message.reason ? { reason: message.reason } : {}) });
+    if (this.book.membership.side === 'host') this.resumeStateEmitter.fire(this.book.snapshot());
+  }
+
+  private onRelayed(message: RelayMessageOf<'relayed'>): void {
+    if (!this.book.acceptSeq(message.seq)) {
+      this.logger.debug('dropped a relayed message already delivered', { seq: message.seq });
+      return;
+    }
+    const from = this.rosterById.get(message.from);
+    let payload: Uint8Array;
+    try {
+      payload = this.codec.open(message.kind, message.from, message.body);
+    } catch (err) {
+      const detail = err instanceof BodyError ? err.message : 'it could not be read';
+      this.report('bad-body', `Dropped a ${message.kind} message from ${from?.name ?? message.from}: ${detail}.`);
+      return;
+    }
+    if (message.kind !== 'presence') {
+      const sender = from ?? { id: message.from, name: message.from, color: 0, role: 'viewer', state: 'online' };
+      this.receiveEmitter.fire({ kind: message.kind, from: sender, payload, direct: message.to !== undefined });
+      return;
+    }
+    const parsed = parsePayload(PresencePayloadSchema, payload);
+    if (!parsed.ok) return this.report('bad-presence', `Ignored presence from ${from?.name ?? message.from}: ${parsed.error}.`);
+    if (!from) return this.logger.debug('presence from someone not on the roster', { from: message.from });
+    this.presenceEmitter.fire({ from, presence: parsed.payload });
+  }
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  private sendPresence(): void {
+    if (!this.presence || this.stateValue !== 'connected' || !this.meValue) return;
+    this.write({ type: 'send', kind: 'presence', body: this.codec.seal('presence', this.meValue.id, encodePayload(this.presence)) });
+  }
+
+  private control(message: ClientMessage): void {
+    if (this.stateValue !== 'connected') {
+      this.report('not-connected', `Cannot ${message.type} right now: not connected to the relay. Try again once reconnected.`);
+      return;
+    }
+    this.write(message);
+  }
+
+  private write(message: ClientMessage): void {
+    this.link?.connection.send(encodeMessage(message));
+  }
+
+  private setFollowing(participant: string | undefined, reason: string): void {
+    this.followingValue = participant;
+    this.followEmitter.fire({ participant, reason });
+  }
+
+  private nameOf(id: string): string {
+    return this.rosterById.get(id)?.name ?? id;
+  }
+
+  private report(code: string, message: string): void {
+    this.logger.warn(message, { code });
+    this.errorEmitter.fire({ code, message });
+  }
+
+  private transition(state: ConnectionState, reason: string, extra: Partial<StateChange> = {}): void {
+    const previous = this.stateValue;
+    this.stateValue = state;
+    this.logger.info(`state ${previous} → ${state}`, { reason, attempt: extra.attempt ?? 0, closeCode: extra.closeCode });
+    this.stateEmitter.fire({ state, previous, reason, attempt: 0, ...extra });
+  }
+}
