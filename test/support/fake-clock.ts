@@ -53,6 +53,7 @@ export class FakeClock implements Clock {
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   async advance(ms: number): Promise<void> {
+    if (ms < 0) throw new Error('time does not run backwards');
     const target = this.time + ms;
     await flushMicrotasks();
     for (;;) {
