@@ -11,6 +11,8 @@ import fs from 'node:fs';
 
 /** @type {Map<number, string>} pgid -> label */
 const groups = new Map();
+/** @type {Set<string>} temp dirs removed when the harness process exits */
+const tempDirs = new Set();
 let installed = false;
 
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -29,7 +31,17 @@ function killAllSync(signal = 'SIGKILL') {
 function installGuard() {
   if (installed) return;
   installed = true;
-  process.on('exit', () => killAllSync('SIGKILL'));
+  process.on('exit', () => {
+    killAllSync('SIGKILL');
+    if (process.env.PAIRLINE_HARNESS_KEEP === '1') return;
+    for (const dir of tempDirs) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        /* best effort */
+      }
+    }
+  });
   for (const [sig, code] of Object.entries(SIGNAL_CODES)) {
     process.on(sig, () => {
       process.stderr.write(`[harness] ${sig}: killing ${groups.size} process group(s)\n`);
@@ -56,6 +68,23 @@ export function registerProcessGroup(pgid, label = '') {
  */
 export function unregisterProcessGroup(pgid) {
   groups.delete(pgid);
+}
+
+/**
+ * Remove `dir` when the harness process exits (unless PAIRLINE_HARNESS_KEEP=1).
+ * @param {string} dir
+ */
+export function registerTempDir(dir) {
+  installGuard();
+  tempDirs.add(dir);
+}
+
+/**
+ * Keep `dir` after exit (e.g. it was already removed, or it holds logs worth keeping).
+ * @param {string} dir
+ */
+export function unregisterTempDir(dir) {
+  tempDirs.delete(dir);
 }
 
 /**
