@@ -1,19 +1,95 @@
 /**
- * Temporary stub so test/support/relay-process.ts can be built against; the real relay follows.
+ * `pairline-relay` / `node dist/relay.js`: reads the configuration, starts the relay, prints
+ * where it listens and how to start a session, and shuts down cleanly on SIGTERM/SIGINT.
+ * Logs are JSON lines on stdout; the human-readable banner goes to stderr so log shippers
+ * reading stdout only ever see JSON.
  */
-import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, helpText, parseCommandLine, type RelayConfig } from './config';
+import { createLogger } from './logger';
+import { RelayServer } from './server';
 
-const args = process.argv.slice(2);
-const host = args[args.indexOf('--host') + 1] ?? '127.0.0.1';
-const port = Number(args[args.indexOf('--port') + 1] ?? 8787);
-const server = http.createServer((_request, response) => {
-  response.end('ok');
-});
-server.listen(port, host, () => {
-  const address = server.address();
-  const actual = typeof address === 'object' && address ? address.port : port;
-  process.stdout.write(`${JSON.stringify({ level: 30, msg: 'relay listening', url: `http://${host}:${actual}` })}\n`);
-});
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+function relayVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
+
+function banner(url: string, config: RelayConfig): string {
+  const everywhere = config.host === '0.0.0.0' || config.host === '::';
+  const relayUrl = everywhere ? url.replace(/\/\/[^:/]+|\/\/\[[^\]]+\]/, '//THIS-HOST') : url;
+  const token = config.auth === 'token' ? ' --token YOUR_TOKEN' : '';
+  return [
+    '',
+    `Pairline relay listening on ${url}${everywhere ? ' (all interfaces)' : ''}`,
+    `  auth: ${config.auth}${config.auth === 'token' ? ` (${config.tokens.length} host access token${config.tokens.length === 1 ? '' : 's'})` : ' (anyone who reaches this relay can start a session)'}`,
+    '',
+    'Start a session:',
+    `  VS Code:  set "pairline.relayUrl" to ${relayUrl}, then run "Pairline: Start Session"`,
+    `  headless: pairline host --relay ${relayUrl} --name YOUR_NAME${token}`,
+    '',
+    `Health: ${url}/healthz   Metrics: ${url}/metrics   Stop: Ctrl+C`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`pairline-relay: ${err.message}`);
+    process.exit(2);
+  }
+  const version = relayVersion();
+  if (parsed.kind === 'help') {
+    console.log(helpText());
+    return;
+  }
+  if (parsed.kind === 'version') {
+    console.log(version);
+    return;
+  }
+  const config = parsed.config;
+  const logger = createLogger(config.logLevel, version);
+  const relay = new RelayServer({ config, logger, version });
+  let url: string;
+  try {
+    url = await relay.listen();
+  } catch (err) {
+    logger.fatal({ error: (err as Error).message, host: config.host, port: config.port }, 'cannot listen');
+    console.error(`pairline-relay: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  logger.info({ url, auth: config.auth, heartbeatMs: config.heartbeatMs, maxPayload: config.maxPayload }, 'relay listening');
+  console.error(banner(url, config));
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    relay.shutdown().then(() => {
+      logger.info('relay stopped');
+      process.exit(0);
+    }, (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`pairline-relay: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,233 @@
+/**
+ * Relay configuration: every option, its flag, its environment variable and its default, in one
+ * table. `--help` is generated from the same table, so the two cannot drift apart.
+ * Precedence: command-line flag, then environment variable (`PAIRLINE_<NAME>`), then default.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { RelayedKindSchema, type RelayedKind } from '../protocol';
+
+export type AuthMode = 'open' | 'token';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface RelayConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly auth: AuthMode;
+  /** Host access tokens (token mode). Never logged. */
+  readonly tokens: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly heartbeatMs: number;
+  readonly deadAfterMs: number;
+  readonly preAuthTimeoutMs: number;
+  readonly approvalTimeoutMs: number;
+  readonly guestResumeMs: number;
+  readonly hostResumeMs: number;
+  readonly resumeBufferMessages: number;
+  readonly resumeBufferBytes: number;
+  readonly maxPayload: number;
+  /** Largest body per relayed kind, in base64 characters. */
+  readonly kindLimits: Readonly<Record<RelayedKind, number>>;
+  readonly maxParticipants: number;
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  readonly maxSessionsPerToken: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+interface OptionSpec {
+  /** Flag name without dashes; the environment variable is PAIRLINE_ + upper snake case. */
+  readonly name: string;
+  readonly value: string;
+  /** Default as shown by --help; `undefined` when computed (see description). */
+  readonly default: string | undefined;
+  readonly description: string;
+  /** Options that carry secrets are environment-only, so they never appear in `ps` output. */
+  readonly envOnly?: boolean;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: 'host', value: 'ADDRESS', default: '127.0.0.1', description: 'Interface to listen on. Use 0.0.0.0 (or ::) to accept connections from other machines.' },
+  { name: 'port', value: 'PORT', default: '8787', description: 'TCP port; 0 picks a free one.' },
+  { name: 'auth', value: 'open|token', default: undefined, description: 'Who may create sessions: anyone (open) or holders of a host access token (token). Default: open on a loopback host, token otherwise. Joining always needs the invite secret.' },
+  { name: 'tokens-file', value: 'FILE', default: undefined, description: 'File of host access tokens, one per line (blank lines and # comments ignored).' },
+  { name: 'tokens', value: 'T1,T2', default: undefined, description: 'Host access tokens, comma-separated (environment only, so they stay out of `ps`).', envOnly: true },
+  { name: 'log-level', value: 'LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent. Logs are JSON lines on stdout.' },
+  { name: 'heartbeat-ms', value: 'MS', default: '15000', description: 'Interval between WebSocket pings to every connection.' },
+  { name: 'dead-after-ms', value: 'MS', default: '30000', description: 'A connection silent (no frame, no pong) this long is terminated.' },
+  { name: 'preauth-timeout-ms', value: 'MS', default: '10000', description: 'A connection that has not joined, created or started waiting by then is closed (4408).' },
+  { name: 'approval-timeout-ms', value: 'MS', default: '120000', description: 'How long a guest waits for the host to approve it before the relay gives up (4408).' },
+  { name: 'guest-resume-ms', value: 'MS', default: '120000', description: 'How long a disconnected guest keeps its place (id, role) and can resume.' },
+  { name: 'host-resume-ms', value: 'MS', default: '600000', description: 'How long the session survives its host being disconnected.' },
+  { name: 'resume-buffer-messages', value: 'N', default: '1000', description: 'Relayed messages kept per session for replay after a resume.' },
+  { name: 'resume-buffer-bytes', value: 'BYTES', default: '8388608', description: 'Bytes of relayed messages kept per session for replay (whichever limit is hit first).' },
+  { name: 'max-payload', value: 'BYTES', default: '1048576', description: 'Largest WebSocket frame accepted; bigger frames close the connection (1009).' },
+  { name: 'kind-limits', value: 'KIND=N,…', default: 'presence=16384', description: 'Largest body per relayed kind in base64 characters (kinds: presence, sync, update, file, file-write); unlisted kinds are bounded by max-payload. Over the cap closes with 4413.' },
+  { name: 'max-participants', value: 'N', default: '16', description: 'Participants per session, host included (4409 beyond).' },
+  { name: 'rate-limit', value: 'PER_SECOND', default: '200', description: 'Sustained messages per second per connection (token bucket refill rate).' },
+  { name: 'rate-burst', value: 'N', default: '400', description: 'Messages a connection may send in a burst (token bucket size). Beyond: close 4429.' },
+  { name: 'max-sessions-per-token', value: 'N', default: '20', description: 'Live sessions one host access token may hold at once (token mode).' },
+  { name: 'shutdown-timeout-ms', value: 'MS', default: '5000', description: 'On SIGTERM/SIGINT: time given to close every socket (1001) before the rest are cut and the process exits.' },
+];
+
+export function envName(option: string): string {
+  return `PAIRLINE_${option.toUpperCase().replace(/-/g, '_')}`;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type ParsedCommandLine =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'run'; readonly config: RelayConfig };
+
+/** Reads flags and environment into a checked configuration. Throws {@link ConfigError} with a sentence. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
+  const flags = new Map<string, string>();
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index] ?? '';
+    if (argument === '--help' || argument === '-h') return { kind: 'help' };
+    if (argument === '--version') return { kind: 'version' };
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argument);
+    const spec = match ? OPTIONS.find((option) => option.name === match[1] && !option.envOnly) : undefined;
+    if (!match || !spec) throw new ConfigError(`unknown option "${argument}"; run with --help to see the options`);
+    let value = match[2];
+    if (value === undefined) {
+      index += 1;
+      value = argv[index];
+      if (value === undefined) throw new ConfigError(`option --${spec.name} needs a value (${spec.value})`);
+    }
+    flags.set(spec.name, value);
+  }
+  const raw = (name: string): string | undefined => flags.get(name) ?? nonEmpty(env[envName(name)]) ?? OPTIONS.find((o) => o.name === name)?.default;
+  return { kind: 'run', config: buildConfig(raw) };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function integer(raw: (name: string) => string | undefined, name: string, min: number): number {
+  const text = raw(name) ?? '';
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`--${name} (${envName(name)}) must be a whole number ≥ ${min}, got "${text}"`);
+  }
+  return value;
+}
+
+function buildConfig(raw: (name: string) => string | undefined): RelayConfig {
+  const host = raw('host') ?? '127.0.0.1';
+  const tokens = readTokens(raw('tokens-file'), raw('tokens'));
+  const explicitAuth = raw('auth');
+  if (explicitAuth !== undefined && explicitAuth !== 'open' && explicitAuth !== 'token') {
+    throw new ConfigError(`--auth must be "open" or "token", got "${explicitAuth}"`);
+  }
+  const auth: AuthMode = explicitAuth ?? (isLoopback(host) ? 'open' : 'token');
+  if (auth === 'token' && tokens.length === 0) {
+    throw new ConfigError(explicitAuth === 'token'
+      ? 'token mode needs host access tokens: pass --tokens-file FILE or set PAIRLINE_TOKENS'
+      : `listening on ${host} (not loopback) defaults to token mode, which needs host access tokens: pass --tokens-file FILE or set PAIRLINE_TOKENS, or pass --auth open to let anyone who reaches the relay create sessions`);
+  }
+  const logLevel = raw('log-level') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  const maxPayload = integer(raw, 'max-payload', 1024);
+  const heartbeatMs = integer(raw, 'heartbeat-ms', 10);
+  const deadAfterMs = integer(raw, 'dead-after-ms', 10);
+  if (deadAfterMs <= heartbeatMs) {
+    throw new ConfigError('--dead-after-ms must be larger than --heartbeat-ms, or every connection would be cut between two pings');
+  }
+  return {
+    host,
+    port: integer(raw, 'port', 0),
+    auth,
+    tokens,
+    logLevel: logLevel as LogLevel,
+    heartbeatMs,
+    deadAfterMs,
+    preAuthTimeoutMs: integer(raw, 'preauth-timeout-ms', 10),
+    approvalTimeoutMs: integer(raw, 'approval-timeout-ms', 10),
+    guestResumeMs: integer(raw, 'guest-resume-ms', 0),
+    hostResumeMs: integer(raw, 'host-resume-ms', 0),
+    resumeBufferMessages: integer(raw, 'resume-buffer-messages', 0),
+    resumeBufferBytes: integer(raw, 'resume-buffer-bytes', 0),
+    maxPayload,
+    kindLimits: parseKindLimits(raw('kind-limits') ?? '', maxPayload),
+    maxParticipants: integer(raw, 'max-participants', 1),
+    rateLimitPerSecond: integer(raw, 'rate-limit', 1),
+    rateLimitBurst: integer(raw, 'rate-burst', 1),
+    maxSessionsPerToken: integer(raw, 'max-sessions-per-token', 1),
+    shutdownTimeoutMs: integer(raw, 'shutdown-timeout-ms', 0),
+  };
+}
+
+function readTokens(file: string | undefined, list: string | undefined): string[] {
+  const tokens: string[] = [];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read the tokens file ${file}: ${(err as Error).message}`);
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const token = line.trim();
+      if (token !== '' && !token.startsWith('#')) tokens.push(token);
+    }
+  }
+  for (const token of (list ?? '').split(',')) {
+    if (token.trim() !== '') tokens.push(token.trim());
+  }
+  for (const token of tokens) {
+    // Tokens travel in the Sec-WebSocket-Protocol header, whose values must be HTTP tokens.
+    if (!/^[A-Za-z0-9._~+-]{16,256}$/.test(token)) {
+      throw new ConfigError('every host access token must be 16–256 characters of A–Z a–z 0–9 . _ ~ + - (generate one with `openssl rand -base64 32 | tr "/=" "_-"`)');
+    }
+  }
+  return tokens;
+}
+
+function parseKindLimits(text: string, maxPayload: number): Record<RelayedKind, number> {
+  const limits = Object.fromEntries(RelayedKindSchema.options.map((kind) => [kind, maxPayload])) as Record<RelayedKind, number>;
+  for (const item of text.split(',')) {
+    if (item.trim() === '') continue;
+    const [kind, value] = item.split('=').map((part) => part.trim());
+    const parsedKind = RelayedKindSchema.safeParse(kind);
+    const limit = Number(value);
+    if (!parsedKind.success || !Number.isInteger(limit) || limit < 0) {
+      throw new ConfigError(`--kind-limits entries look like presence=16384 (kinds: ${RelayedKindSchema.options.join(', ')}); got "${item}"`);
+    }
+    limits[parsedKind.data] = Math.min(limit, maxPayload);
+  }
+  return limits;
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** The text of `--help`. */
+export function helpText(): string {
+  const lines = [
+    'pairline-relay — the Pairline relay: sessions, invites and message routing for live pairing.',
+    '',
+    'Usage: pairline-relay [options]          (or: node dist/relay.js [options])',
+    '',
+    'Every option can also be set by its environment variable; a flag wins over the variable.',
+    '',
+  ];
+  for (const option of OPTIONS) {
+    const flag = option.envOnly ? '(environment only)' : `--${option.name} ${option.value}`;
+    lines.push(`  ${flag}`);
+    lines.push(`      env ${envName(option.name)}; default: ${option.default ?? 'see below'}`);
+    lines.push(`      ${option.description}`);
+  }
+  lines.push('  --help       show this text', '  --version    print the relay version', '');
+  lines.push('Endpoints: /ws (WebSocket), /healthz, /readyz, /metrics (Prometheus), /join/SESSION (invite page).');
+  return lines.join('\n');
+}

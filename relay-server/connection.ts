@@ -1,0 +1,224 @@
+/**
+ * One WebSocket connection: the pre-auth deadline, rate limit, heartbeat bookkeeping, and the
+ * edge where every frame is parsed once with the protocol's schema before an exhaustive switch
+ * hands it to the routing. Frames of one connection are handled strictly in arrival order.
+ */
+import type { WebSocket, RawData } from 'ws';
+import {
+  CloseCode, PROTOCOL_VERSION, encodeMessage, newSecret, parseClientMessage,
+  type ClientMessage, type RelayMessage,
+} from '../protocol';
+import type { RelayConfig } from './config';
+import type { RelayLogger } from './logger';
+import type { Peer } from './members';
+import type { RelayMetrics } from './metrics';
+import { TokenBucket } from './rate-limit';
+import type { Sessions } from './sessions';
+
+export interface ConnectionOptions {
+  readonly socket: WebSocket;
+  readonly sessions: Sessions;
+  readonly config: RelayConfig;
+  readonly logger: RelayLogger;
+  readonly metrics: RelayMetrics;
+  readonly relayVersion: string;
+  readonly tokenHash: string | undefined;
+  readonly now?: () => number;
+}
+
+/** WebSocket close reasons are limited to 123 bytes of UTF-8. */
+export function truncateReason(reason: string): string {
+  const bytes = Buffer.from(reason, 'utf8');
+  if (bytes.length <= 123) return reason;
+  // Cut on a character boundary: decoding a cut multi-byte sequence would add U+FFFD (3 bytes).
+  let text = bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, '');
+  while (Buffer.byteLength(`${text}…`, 'utf8') > 123) text = text.slice(0, -1);
+  return `${text}…`;
+}
+
+export class Connection implements Peer {
+  readonly connectionId = newSecret(6);
+  readonly tokenHash: string | undefined;
+  private readonly socket: WebSocket;
+  private readonly sessions: Sessions;
+  private readonly config: RelayConfig;
+  private readonly logger: RelayLogger;
+  private readonly metrics: RelayMetrics;
+  private readonly relayVersion: string;
+  private readonly now: () => number;
+  private readonly bucket: TokenBucket;
+  private greeted = false;
+  private preAuthTimer: NodeJS.Timeout | undefined;
+  private lastSeenAt: number;
+  private pingSentAt: number | undefined;
+  private closeCode: number | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(options: ConnectionOptions) {
+    this.socket = options.socket;
+    this.sessions = options.sessions;
+    this.config = options.config;
+    this.logger = options.logger.child({ connection: this.connectionId });
+    this.metrics = options.metrics;
+    this.relayVersion = options.relayVersion;
+    this.tokenHash = options.tokenHash;
+    this.now = options.now ?? Date.now;
+    this.lastSeenAt = this.now();
+    this.bucket = new TokenBucket(this.config.rateLimitPerSecond, this.config.rateLimitBurst, this.now);
+    this.preAuthTimer = setTimeout(() => {
+      this.close(CloseCode.Timeout, `no session joined within ${Math.round(this.config.preAuthTimeoutMs / 100) / 10} s of connecting`);
+    }, this.config.preAuthTimeoutMs);
+
+    this.socket.on('message', (data, isBinary) => this.received(data, isBinary));
+    this.socket.on('pong', () => {
+      const now = this.now();
+      this.lastSeenAt = now;
+      if (this.pingSentAt !== undefined) this.metrics.heartbeatRoundTrip.observe((now - this.pingSentAt) / 1000);
+      this.pingSentAt = undefined;
+    });
+    this.socket.on('error', (err) => {
+      // ws reports oversized frames here and closes with 1009 itself.
+      this.closeCode ??= (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CloseCode.MessageTooBig : undefined;
+      this.logger.debug({ error: err.message }, 'socket error');
+    });
+    this.socket.once('close', (code) => {
+      clearTimeout(this.preAuthTimer);
+      const recorded = this.closeCode ?? code;
+      this.metrics.recordClose(recorded);
+      this.metrics.connections.dec();
+      this.logger.debug({ code: recorded }, 'connection closed');
+      this.queue = this.queue
+        .then(() => this.sessions.disconnected(this))
+        .catch((err: unknown) => this.logger.error({ err }, 'handling a disconnect failed'));
+    });
+    this.metrics.connections.inc();
+  }
+
+  /** Called by the relay's heartbeat sweep: terminates a silent connection, pings a live one. */
+  heartbeat(): void {
+    const now = this.now();
+    if (now - this.lastSeenAt > this.config.deadAfterMs) {
+      this.logger.info({ silentMs: now - this.lastSeenAt }, 'terminating a silent connection');
+      this.closeCode ??= 1006;
+      this.socket.terminate();
+      return;
+    }
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.pingSentAt = now;
+    this.socket.ping();
+  }
+
+  send(message: RelayMessage): void {
+    this.sendFrame(encodeMessage(message), message.type === 'relayed' ? `relayed:${message.kind}` : message.type);
+  }
+
+  sendFrame(frame: string, label: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.metrics.messagesOut.inc({ type: label });
+    this.metrics.bytesOut.inc(Buffer.byteLength(frame, 'utf8'));
+    this.socket.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closeCode !== undefined && this.closeCode !== code) return;
+    this.closeCode = code;
+    clearTimeout(this.preAuthTimer);
+    if (code !== CloseCode.Normal && code !== CloseCode.GoingAway) this.logger.info({ code, reason }, 'closing connection');
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, truncateReason(reason));
+    }
+  }
+
+  settle(): void {
+    clearTimeout(this.preAuthTimer);
+    this.preAuthTimer = undefined;
+  }
+
+  /** Cuts the connection without a closing handshake (shutdown stragglers). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private received(data: RawData, isBinary: boolean): void {
+    this.lastSeenAt = this.now();
+    if (this.closeCode !== undefined) return;
+    const size = Array.isArray(data) ? data.reduce((total, part) => total + part.length, 0) : data.byteLength;
+    this.metrics.bytesIn.inc(size);
+    if (!this.bucket.take()) {
+      this.close(CloseCode.RateLimited, `more than ${this.config.rateLimitPerSecond} messages per second`);
+      return;
+    }
+    if (isBinary) {
+      this.close(CloseCode.BadMessage, 'frames must be JSON text, not binary');
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      this.metrics.messagesIn.inc({ type: 'invalid' });
+      this.close(CloseCode.BadMessage, parsed.error);
+      return;
+    }
+    const message = parsed.message;
+    this.metrics.messagesIn.inc({ type: message.type === 'send' ? `send:${message.kind}` : message.type });
+    this.queue = this.queue
+      .then(() => (this.closeCode === undefined ? this.handle(message) : undefined))
+      .catch((err: unknown) => {
+        this.logger.error({ err, type: message.type }, 'handling a message failed');
+        this.close(CloseCode.InternalError, 'the relay hit an internal error');
+      });
+  }
+
+  private async handle(message: ClientMessage): Promise<void> {
+    if (!this.greeted && message.type !== 'hello') {
+      this.close(CloseCode.BadMessage, `the first message must be "hello", not "${message.type}"`);
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        if (this.greeted) {
+          this.send({ type: 'error', code: 'bad-message', message: 'hello was already received on this connection.', ref: message.type });
+          return;
+        }
+        if (message.protocol !== PROTOCOL_VERSION) {
+          this.close(CloseCode.UpgradeRequired, `this relay speaks Pairline protocol ${PROTOCOL_VERSION}, the client ${message.protocol}: update Pairline (or the relay)`);
+          return;
+        }
+        this.greeted = true;
+        this.logger.debug({ client: message.client }, 'hello');
+        this.send({
+          type: 'welcome', protocol: PROTOCOL_VERSION, relay: { version: this.relayVersion },
+          limits: { maxPayload: this.config.maxPayload, kinds: { ...this.config.kindLimits } },
+          heartbeatMs: this.config.heartbeatMs,
+        });
+        return;
+      case 'create':
+        return this.sessions.create(this, message);
+      case 'join':
+        return this.sessions.join(this, message);
+      case 'resume':
+        return this.sessions.resume(this, message);
+      case 'approve':
+        return this.sessions.approve(this, message);
+      case 'deny':
+        return this.sessions.deny(this, message);
+      case 'set-role':
+        return this.sessions.setRole(this, message);
+      case 'remove':
+        return this.sessions.remove(this, message);
+      case 'leave':
+        return this.sessions.leave(this);
+      case 'end':
+        return this.sessions.end(this, message);
+      case 'ping':
+        this.send({ type: 'pong', id: message.id });
+        return;
+      case 'send':
+        return this.sessions.send(this, message);
+      default: {
+        const unreachable: never = message;
+        throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The participants connected to this relay process, grouped by session, and the delivery of
+ * fan-out to them. Each session with at least one local member is subscribed to the store's
+ * fan-out; the routing publishes, this module delivers to the sockets it holds.
+ */
+import type { RelayMessage } from '../protocol';
+import type { Delivery, SessionStore } from './store';
+
+/** One WebSocket connection, as the routing sees it (implemented by connection.ts). */
+export interface Peer {
+  /** Short random id for logs. */
+  readonly connectionId: string;
+  /** SHA-256 of the host access token presented at the upgrade, if any (never the token). */
+  readonly tokenHash: string | undefined;
+  send(message: RelayMessage): void;
+  /** Sends an already serialised relay message; `label` names it for metrics. */
+  sendFrame(frame: string, label: string): void;
+  close(code: number, reason: string): void;
+  /** The connection has joined or is waiting for approval: its pre-auth deadline no longer applies. */
+  settle(): void;
+}
+
+export class Member {
+  /** Highest sequence number delivered to this connection; older or equal ones are never sent again. */
+  lastSeq = 0;
+  /** While set, fan-out is queued here (the joined message and the replay must go first). */
+  held: Array<{ frame: string; seq?: number }> | undefined;
+
+  constructor(
+    readonly peer: Peer,
+    readonly session: string,
+    readonly participant: string,
+    public state: 'waiting' | 'joined',
+  ) {}
+
+  deliverFrame(frame: string, seq?: number): void {
+    if (this.held) {
+      this.held.push(seq === undefined ? { frame } : { frame, seq });
+      return;
+    }
+    if (seq !== undefined) {
+      if (seq <= this.lastSeq) return;
+      this.lastSeq = seq;
+    }
+    this.peer.sendFrame(frame, 'relayed');
+  }
+
+  /** Sends what was queued while held, skipping anything a replay already delivered. */
+  release(): void {
+    const queued = this.held ?? [];
+    this.held = undefined;
+    for (const item of queued) this.deliverFrame(item.frame, item.seq);
+  }
+}
+
+export interface MemberEvents {
+  /** The host admitted this waiting member. */
+  onAdmit(member: Member): void;
+}
+
+export class LocalMembers {
+  private readonly sessions = new Map<string, { unsubscribe: () => void; members: Map<string, Member> }>();
+  private readonly byPeer = new Map<Peer, Member>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly events: MemberEvents,
+  ) {}
+
+  of(peer: Peer): Member | undefined {
+    return this.byPeer.get(peer);
+  }
+
+  get(session: string, participant: string): Member | undefined {
+    return this.sessions.get(session)?.members.get(participant);
+  }
+
+  /** Participants online on this process (for metrics). */
+  onlineCount(): number {
+    let count = 0;
+    for (const member of this.byPeer.values()) if (member.state === 'joined') count += 1;
+    return count;
+  }
+
+  add(member: Member): void {
+    let local = this.sessions.get(member.session);
+    if (!local) {
+      const members = new Map<string, Member>();
+      local = { members, unsubscribe: this.store.subscribe(member.session, (delivery) => this.deliver(members, delivery)) };
+      this.sessions.set(member.session, local);
+    }
+    local.members.set(member.participant, member);
+    this.byPeer.set(member.peer, member);
+  }
+
+  /** Forgets a member, so the close of its socket is no longer a disconnect of the participant. */
+  remove(member: Member): void {
+    if (this.byPeer.get(member.peer) === member) this.byPeer.delete(member.peer);
+    const local = this.sessions.get(member.session);
+    if (!local || local.members.get(member.participant) !== member) return;
+    local.members.delete(member.participant);
+    if (local.members.size === 0) {
+      local.unsubscribe();
+      this.sessions.delete(member.session);
+    }
+  }
+
+  all(): Member[] {
+    return [...this.byPeer.values()];
+  }
+
+  private deliver(members: Map<string, Member>, delivery: Delivery): void {
+    switch (delivery.type) {
+      case 'message':
+        for (const member of [...members.values()]) {
+          if (member.state !== 'joined') continue;
+          if (delivery.to !== undefined ? member.participant !== delivery.to : member.participant === delivery.except) continue;
+          member.deliverFrame(delivery.frame, delivery.seq);
+        }
+        return;
+      case 'close':
+        for (const member of [...members.values()]) {
+          if (delivery.participant !== undefined && member.participant !== delivery.participant) continue;
+          if (delivery.except !== undefined && member.participant === delivery.except) continue;
+          this.remove(member);
+          member.peer.close(delivery.code, delivery.reason);
+        }
+        return;
+      case 'admit': {
+        const member = members.get(delivery.participant);
+        if (member?.state === 'waiting') this.events.onAdmit(member);
+        return;
+      }
+      default: {
+        const unreachable: never = delivery;
+        throw new Error(`unknown delivery ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Prometheus metrics on the relay's own registry (no global default registry, so two relays in
+ * one process, as in tests, never collide).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { closeCodeName } from '../protocol';
+
+export interface MetricsSources {
+  /** Sessions currently held by the store. */
+  sessions(): number | Promise<number>;
+  /** Participants online on this relay process. */
+  participants(): number;
+}
+
+export class RelayMetrics {
+  readonly registry = new Registry();
+  readonly connections: Gauge;
+  readonly messagesIn: Counter<'type'>;
+  readonly messagesOut: Counter<'type'>;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly closes: Counter<'code' | 'name'>;
+  readonly upgradeRefusals: Counter<'status'>;
+  readonly heartbeatRoundTrip: Histogram;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'pairline_process_' });
+    this.connections = new Gauge({ name: 'pairline_connections', help: 'Open WebSocket connections.', registers });
+    new Gauge({
+      name: 'pairline_sessions', help: 'Live sessions.', registers,
+      async collect() {
+        this.set(await sources.sessions());
+      },
+    });
+    new Gauge({
+      name: 'pairline_participants', help: 'Participants online on this relay.', registers,
+      collect() {
+        this.set(sources.participants());
+      },
+    });
+    this.messagesIn = new Counter({ name: 'pairline_messages_in_total', help: 'Messages received, by message type (relayed kinds as send:KIND).', labelNames: ['type'], registers });
+    this.messagesOut = new Counter({ name: 'pairline_messages_out_total', help: 'Messages sent, by message type (relayed kinds as relayed:KIND).', labelNames: ['type'], registers });
+    this.bytesIn = new Counter({ name: 'pairline_bytes_in_total', help: 'Bytes of WebSocket frames received.', registers });
+    this.bytesOut = new Counter({ name: 'pairline_bytes_out_total', help: 'Bytes of WebSocket frames sent.', registers });
+    this.closes = new Counter({ name: 'pairline_closes_total', help: 'Closed connections by close code.', labelNames: ['code', 'name'], registers });
+    this.upgradeRefusals = new Counter({ name: 'pairline_upgrade_refusals_total', help: 'WebSocket upgrades refused, by HTTP status.', labelNames: ['status'], registers });
+    this.heartbeatRoundTrip = new Histogram({
+      name: 'pairline_heartbeat_rtt_seconds', help: 'Round trip of the relay\'s WebSocket ping to the pong.', registers,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+  }
+
+  recordClose(code: number): void {
+    this.closes.inc({ code: String(code), name: closeCodeName(code) ?? (code === 1006 ? 'Abnormal' : 'Other') });
+  }
+}

@@ -1,0 +1,504 @@
+/**
+ * Session routing: create, join (with approval), resume, roles, removal, leave/end and relayed
+ * messages. State lives in the {@link SessionStore}; sockets in {@link LocalMembers}. Every
+ * handler receives a message that was parsed and validated once, at the edge (connection.ts).
+ */
+import {
+  CloseCode, WRITE_KINDS, VOLATILE_KINDS, deriveSessionId, encodeMessage, hashSecret, newSecret, secretsEqual,
+  type ClientMessageOf, type ErrorCode, type GuestRole, type Participant, type RelayMessage,
+} from '../protocol';
+import type { RelayConfig } from './config';
+import type { RelayLogger } from './logger';
+import { LocalMembers, Member, type Peer } from './members';
+import type { ParticipantRecord, SessionRecord, SessionStore } from './store';
+
+const PALETTE_SIZE = 8;
+
+export interface SessionsOptions {
+  readonly store: SessionStore;
+  readonly config: RelayConfig;
+  readonly logger: RelayLogger;
+  readonly now?: () => number;
+}
+
+export class Sessions {
+  readonly members: LocalMembers;
+  private readonly store: SessionStore;
+  private readonly config: RelayConfig;
+  private readonly logger: RelayLogger;
+  private readonly now: () => number;
+  /** Resume-window and approval deadlines, by `session/participant`. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(options: SessionsOptions) {
+    this.store = options.store;
+    this.config = options.config;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.members = new LocalMembers(this.store, {
+      onAdmit: (member) => {
+        this.admitted(member).catch((err: unknown) => this.logger.error({ err, session: member.session }, 'admitting a guest failed'));
+      },
+    });
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Entering a session
+
+  async create(peer: Peer, message: ClientMessageOf<'create'>): Promise<void> {
+    if (this.rejectIfMember(peer, message.type)) return;
+    if (this.config.auth === 'token' && peer.tokenHash === undefined) {
+      peer.close(CloseCode.Unauthorized, 'this relay requires an access token to start a session');
+      return;
+    }
+    if (deriveSessionId(message.hostSecret) !== message.session) {
+      peer.close(CloseCode.Forbidden, 'the host secret does not match this session id');
+      return;
+    }
+    let record = await this.store.get(message.session);
+    const now = this.now();
+    if (!record) {
+      if (peer.tokenHash !== undefined && (await this.store.countByToken(peer.tokenHash)) >= this.config.maxSessionsPerToken) {
+        peer.close(CloseCode.Forbidden, `this access token already holds ${this.config.maxSessionsPerToken} sessions; end one first`);
+        return;
+      }
+      const hostId = message.participant ?? newParticipantId();
+      record = {
+        id: message.session, inviteHash: message.inviteHash, settings: message.settings, hostId,
+        participants: {}, knocks: [], seq: 0,
+        ...(peer.tokenHash !== undefined ? { hostTokenHash: peer.tokenHash } : {}),
+      };
+      this.addPlaceholders(record, message.roster ?? [], now);
+      record.participants[hostId] = { id: hostId, name: message.name, color: lowestFreeColor(record), role: 'host', state: 'online' };
+      this.logger.info({ session: record.id, participant: hostId, restored: (message.roster ?? []).length }, 'session created');
+    } else {
+      // The real host (it holds the secret) reconnecting or re-registering: keep the session's state.
+      record.inviteHash = message.inviteHash;
+      record.settings = message.settings;
+      this.addPlaceholders(record, message.roster ?? [], now);
+      const host = record.participants[record.hostId];
+      if (host) {
+        if (host.state === 'online') await this.store.publish(record.id, { type: 'close', participant: host.id, code: CloseCode.Replaced, reason: 'the host connected again from elsewhere' });
+        host.name = message.name;
+      } else {
+        record.participants[record.hostId] = { id: record.hostId, name: message.name, color: lowestFreeColor(record), role: 'host', state: 'online' };
+      }
+      this.logger.info({ session: record.id, participant: record.hostId }, 'session re-registered by its host');
+    }
+    const hostRecord = record.participants[record.hostId];
+    if (hostRecord) markOnline(hostRecord);
+    await this.store.save(record);
+    await this.enter(peer, record.id, record.hostId, { resumed: false, gap: false });
+    await this.announce(record.id, record.hostId, 'updated');
+    await this.resendKnocks(record.id);
+  }
+
+  async join(peer: Peer, message: ClientMessageOf<'join'>): Promise<void> {
+    if (this.rejectIfMember(peer, message.type)) return;
+    const record = await this.store.get(message.session);
+    if (!record) {
+      peer.close(CloseCode.NoSuchSession, 'no such session on this relay (yet)');
+      return;
+    }
+    if (!secretsEqual(hashSecret(message.inviteSecret), record.inviteHash)) {
+      peer.close(CloseCode.Unauthorized, 'the invite secret is wrong or no longer valid');
+      return;
+    }
+    const previous = message.participant !== undefined ? record.participants[message.participant] : undefined;
+    if (previous && previous.state === 'reconnecting' && previous.role !== 'host') {
+      // A guest coming back after a relay restart (or within its window without a resume token).
+      previous.name = message.name;
+      markOnline(previous);
+      await this.store.save(record);
+      this.logger.info({ session: record.id, participant: previous.id }, 'guest rejoined its place');
+      await this.enter(peer, record.id, previous.id, { resumed: false, gap: true });
+      await this.announce(record.id, previous.id, 'updated');
+      return;
+    }
+    if (Object.keys(record.participants).length + record.knocks.length >= this.config.maxParticipants) {
+      peer.close(CloseCode.SessionFull, `the session already has ${this.config.maxParticipants} participants`);
+      return;
+    }
+    const id = newParticipantId();
+    if (record.settings.approval === 'auto') {
+      this.addGuest(record, id, message.name, record.settings.defaultRole);
+      await this.store.save(record);
+      this.logger.info({ session: record.id, participant: id }, 'guest joined');
+      await this.enter(peer, record.id, id, { resumed: false, gap: false });
+      await this.announce(record.id, id, 'joined');
+      return;
+    }
+    const expiresAt = this.now() + this.config.approvalTimeoutMs;
+    record.knocks.push({ id, name: message.name, expiresAt });
+    await this.store.save(record);
+    this.members.add(new Member(peer, record.id, id, 'waiting'));
+    peer.settle();
+    peer.send({ type: 'waiting', timeoutMs: this.config.approvalTimeoutMs });
+    this.logger.info({ session: record.id, participant: id }, 'guest waiting for approval');
+    await this.toHost(record, { type: 'knock', participant: { id, name: message.name } });
+    this.schedule(record.id, id, this.config.approvalTimeoutMs, () => this.knockExpired(record.id, id));
+  }
+
+  async resume(peer: Peer, message: ClientMessageOf<'resume'>): Promise<void> {
+    if (this.rejectIfMember(peer, message.type)) return;
+    const record = await this.store.get(message.session);
+    if (!record) {
+      peer.close(CloseCode.NoSuchSession, 'no such session on this relay (yet)');
+      return;
+    }
+    const tokenHash = hashSecret(message.resumeToken);
+    const participant = Object.values(record.participants)
+      .find((candidate) => candidate.resumeTokenHash !== undefined && secretsEqual(candidate.resumeTokenHash, tokenHash));
+    if (!participant) {
+      this.logger.info({ session: record.id, connection: peer.connectionId }, 'resume refused');
+      sendError(peer, 'resume-failed', 'The resume token is not valid here (already used, expired, or for another session). Join the session again.', message.type);
+      return;
+    }
+    if (participant.state === 'online') {
+      await this.store.publish(record.id, { type: 'close', participant: participant.id, code: CloseCode.Replaced, reason: 'resumed from another connection' });
+    }
+    markOnline(participant);
+    await this.store.save(record);
+    this.clearTimer(record.id, participant.id);
+    const replay = await this.store.replay(record.id, message.lastSeq);
+    const gap = replay.gap || message.lastSeq > record.seq;
+    this.logger.info({ session: record.id, participant: participant.id, lastSeq: message.lastSeq, gap }, 'participant resumed');
+    await this.enter(peer, record.id, participant.id, { resumed: true, gap, lastSeq: message.lastSeq });
+    await this.announce(record.id, participant.id, 'updated');
+    if (participant.id === record.hostId) await this.resendKnocks(record.id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Host commands
+
+  async approve(peer: Peer, message: ClientMessageOf<'approve'>): Promise<void> {
+    const record = await this.hostRecord(peer, message.type);
+    if (!record) return;
+    const knock = this.takeKnock(record, message.participant);
+    if (!knock) return sendError(peer, 'unknown-participant', 'Nobody with that id is waiting to join.', message.type);
+    this.clearTimer(record.id, knock.id);
+    if (Object.keys(record.participants).length >= this.config.maxParticipants) {
+      await this.store.save(record);
+      await this.store.publish(record.id, { type: 'close', participant: knock.id, code: CloseCode.SessionFull, reason: 'the session is full' });
+      await this.toHost(record, { type: 'knock-withdrawn', participant: knock.id, reason: 'answered' });
+      return;
+    }
+    this.addGuest(record, knock.id, knock.name, message.role);
+    await this.store.save(record);
+    await this.toHost(record, { type: 'knock-withdrawn', participant: knock.id, reason: 'answered' });
+    await this.store.publish(record.id, { type: 'admit', participant: knock.id });
+  }
+
+  async deny(peer: Peer, message: ClientMessageOf<'deny'>): Promise<void> {
+    const record = await this.hostRecord(peer, message.type);
+    if (!record) return;
+    const knock = this.takeKnock(record, message.participant);
+    if (!knock) return sendError(peer, 'unknown-participant', 'Nobody with that id is waiting to join.', message.type);
+    this.clearTimer(record.id, knock.id);
+    await this.store.save(record);
+    await this.store.publish(record.id, { type: 'close', participant: knock.id, code: CloseCode.Forbidden, reason: 'the host declined' });
+    await this.toHost(record, { type: 'knock-withdrawn', participant: knock.id, reason: 'answered' });
+  }
+
+  async setRole(peer: Peer, message: ClientMessageOf<'set-role'>): Promise<void> {
+    const record = await this.hostRecord(peer, message.type);
+    if (!record) return;
+    const participant = record.participants[message.participant];
+    if (!participant || participant.role === 'host') return sendError(peer, 'unknown-participant', 'No guest with that id is in the session.', message.type);
+    participant.role = message.role;
+    await this.store.save(record);
+    await this.announce(record.id, participant.id, 'updated', undefined, true);
+  }
+
+  async remove(peer: Peer, message: ClientMessageOf<'remove'>): Promise<void> {
+    const record = await this.hostRecord(peer, message.type);
+    if (!record) return;
+    const participant = record.participants[message.participant];
+    if (!participant || participant.role === 'host') return sendError(peer, 'unknown-participant', 'No guest with that id is in the session.', message.type);
+    await this.dropParticipant(record, participant, 'removed');
+    await this.store.publish(record.id, { type: 'close', participant: participant.id, code: CloseCode.Forbidden, reason: 'removed by the host' });
+  }
+
+  async end(peer: Peer, message: ClientMessageOf<'end'>): Promise<void> {
+    const record = await this.hostRecord(peer, message.type);
+    if (record) await this.endSession(record, 'the host ended the session');
+  }
+
+  async leave(peer: Peer): Promise<void> {
+    const member = this.members.of(peer);
+    if (!member) {
+      peer.close(CloseCode.Normal, 'left');
+      return;
+    }
+    const record = await this.store.get(member.session);
+    this.members.remove(member);
+    if (record) {
+      if (member.state === 'waiting') await this.withdrawKnock(record, member.participant, 'left');
+      else if (member.participant === record.hostId) await this.endSession(record, 'the host ended the session');
+      else {
+        const participant = record.participants[member.participant];
+        if (participant) await this.dropParticipant(record, participant, 'left');
+      }
+    }
+    peer.close(CloseCode.Normal, 'left the session');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Relayed messages
+
+  async send(peer: Peer, message: ClientMessageOf<'send'>): Promise<void> {
+    const member = this.members.of(peer);
+    if (!member || member.state !== 'joined') return sendError(peer, 'not-joined', 'Join a session before sending to it.', message.type);
+    const cap = this.config.kindLimits[message.kind];
+    if (message.body.length > cap) {
+      peer.close(CloseCode.TooBig, `a ${message.kind} body of ${message.body.length} bytes is over this relay's ${cap}-byte cap`);
+      return;
+    }
+    const record = await this.store.get(member.session);
+    const sender = record?.participants[member.participant];
+    if (!record || !sender) return sendError(peer, 'not-joined', 'You are no longer in this session.', message.type);
+    if (sender.role === 'viewer' && WRITE_KINDS.has(message.kind)) {
+      return sendError(peer, 'forbidden', `Viewers cannot edit: the host gave you view-only access, so your ${message.kind} was not sent.`, message.type);
+    }
+    if (message.to !== undefined && !record.participants[message.to]) {
+      return sendError(peer, 'unknown-participant', 'That participant is not in this session.', message.type);
+    }
+    const base = { type: 'relayed', kind: message.kind, from: sender.id, ...(message.to !== undefined ? { to: message.to } : {}), body: message.body } as const;
+    if (VOLATILE_KINDS.has(message.kind)) {
+      const frame = encodeMessage(base);
+      if (message.to === undefined) await this.store.setPresence(record.id, sender.id, frame);
+      await this.store.publish(record.id, message.to === undefined ? { type: 'message', frame, except: sender.id } : { type: 'message', frame, to: message.to });
+      return;
+    }
+    await this.store.appendRelayed(record.id, {
+      kind: message.kind, from: sender.id, ...(message.to !== undefined ? { to: message.to } : {}),
+      frame: (seq) => encodeMessage({ ...base, seq }),
+    });
+  }
+
+  /** The socket closed without `leave`: the participant keeps its place for its resume window. */
+  async disconnected(peer: Peer): Promise<void> {
+    const member = this.members.of(peer);
+    if (!member) return;
+    this.members.remove(member);
+    const record = await this.store.get(member.session);
+    if (!record) return;
+    if (member.state === 'waiting') {
+      await this.withdrawKnock(record, member.participant, 'left');
+      return;
+    }
+    const participant = record.participants[member.participant];
+    if (!participant || participant.state !== 'online') return;
+    const windowMs = participant.role === 'host' ? this.config.hostResumeMs : this.config.guestResumeMs;
+    participant.state = 'reconnecting';
+    participant.expiresAt = this.now() + windowMs;
+    await this.store.save(record);
+    this.logger.info({ session: record.id, participant: participant.id, windowMs }, 'participant disconnected; keeping its place');
+    await this.announce(record.id, participant.id, 'updated');
+    this.schedule(record.id, participant.id, windowMs, () => this.placeExpired(record.id, participant.id));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+
+  /** Registers a joined connection and sends, in order: joined, the replay, the presence snapshot. */
+  private async enter(peer: Peer, session: string, participantId: string, options: { resumed: boolean; gap: boolean; lastSeq?: number }): Promise<void> {
+    const member = new Member(peer, session, participantId, 'joined');
+    member.held = [];
+    this.members.add(member);
+    peer.settle();
+    const record = await this.store.get(session);
+    const participant = record?.participants[participantId];
+    if (!record || !participant) {
+      this.members.remove(member);
+      peer.close(CloseCode.SessionEnded, 'the session ended');
+      return;
+    }
+    const resumeToken = newSecret();
+    participant.resumeTokenHash = hashSecret(resumeToken);
+    await this.store.save(record);
+    const you = publicParticipant(participant);
+    const isHost = participant.role === 'host';
+    peer.send({
+      type: 'joined', session, you, roster: Object.values(record.participants).map(publicParticipant),
+      settings: record.settings, seq: record.seq, resumeToken,
+      resumeWindowMs: isHost ? this.config.hostResumeMs : this.config.guestResumeMs,
+      resumed: options.resumed, gap: options.gap,
+    });
+    if (options.lastSeq !== undefined) {
+      member.lastSeq = options.lastSeq;
+      const replay = await this.store.replay(session, options.lastSeq);
+      for (const buffered of replay.messages) {
+        const addressed = buffered.to !== undefined ? buffered.to === participantId : buffered.from !== participantId;
+        if (addressed) member.deliverFrame(buffered.frame, buffered.seq);
+      }
+    }
+    member.lastSeq = Math.max(member.lastSeq, record.seq);
+    for (const [from, frame] of await this.store.presence(session)) {
+      if (from !== participantId) peer.sendFrame(frame, 'relayed:presence');
+    }
+    member.release();
+  }
+
+  private async admitted(member: Member): Promise<void> {
+    this.members.remove(member);
+    await this.enter(member.peer, member.session, member.participant, { resumed: false, gap: false });
+    this.logger.info({ session: member.session, participant: member.participant }, 'guest approved and joined');
+    await this.announce(member.session, member.participant, 'joined');
+  }
+
+  private rejectIfMember(peer: Peer, ref: string): boolean {
+    if (!this.members.of(peer)) return false;
+    sendError(peer, 'already-joined', 'This connection is already in a session; open another connection for another session.', ref);
+    return true;
+  }
+
+  private async hostRecord(peer: Peer, ref: string): Promise<SessionRecord | undefined> {
+    const member = this.members.of(peer);
+    if (!member || member.state !== 'joined') {
+      sendError(peer, 'not-joined', 'Join a session first.', ref);
+      return undefined;
+    }
+    const record = await this.store.get(member.session);
+    if (!record || record.hostId !== member.participant) {
+      sendError(peer, 'not-host', 'Only the host can do that.', ref);
+      return undefined;
+    }
+    return record;
+  }
+
+  private addGuest(record: SessionRecord, id: string, name: string, role: GuestRole): void {
+    record.participants[id] = { id, name, color: lowestFreeColor(record), role, state: 'online' };
+  }
+
+  private addPlaceholders(record: SessionRecord, roster: ReadonlyArray<{ id: string; name: string; role: GuestRole; color: number }>, now: number): void {
+    for (const entry of roster) {
+      if (record.participants[entry.id] || entry.id === record.hostId) continue;
+      if (Object.keys(record.participants).length >= this.config.maxParticipants - 1) break;
+      const expiresAt = now + this.config.guestResumeMs;
+      record.participants[entry.id] = { id: entry.id, name: entry.name, color: entry.color, role: entry.role, state: 'reconnecting', expiresAt };
+      this.schedule(record.id, entry.id, this.config.guestResumeMs, () => this.placeExpired(record.id, entry.id));
+    }
+  }
+
+  private takeKnock(record: SessionRecord, id: string): { id: string; name: string } | undefined {
+    const index = record.knocks.findIndex((knock) => knock.id === id);
+    if (index < 0) return undefined;
+    const [knock] = record.knocks.splice(index, 1);
+    return knock;
+  }
+
+  private async withdrawKnock(record: SessionRecord, id: string, reason: 'left' | 'timeout'): Promise<void> {
+    if (!this.takeKnock(record, id)) return;
+    this.clearTimer(record.id, id);
+    await this.store.save(record);
+    await this.toHost(record, { type: 'knock-withdrawn', participant: id, reason });
+  }
+
+  private async knockExpired(session: string, id: string): Promise<void> {
+    const record = await this.store.get(session);
+    if (!record || !record.knocks.some((knock) => knock.id === id)) return;
+    await this.withdrawKnock(record, id, 'timeout');
+    await this.store.publish(session, { type: 'close', participant: id, code: CloseCode.Timeout, reason: 'the host did not answer in time' });
+  }
+
+  private async resendKnocks(session: string): Promise<void> {
+    const record = await this.store.get(session);
+    if (!record) return;
+    for (const knock of record.knocks) await this.toHost(record, { type: 'knock', participant: { id: knock.id, name: knock.name } });
+  }
+
+  private async placeExpired(session: string, participantId: string): Promise<void> {
+    const record = await this.store.get(session);
+    const participant = record?.participants[participantId];
+    // The timer is replaced on every disconnect and cleared on every return, so reaching here
+    // while still reconnecting means the window really passed.
+    if (!record || !participant || participant.state !== 'reconnecting') return;
+    if (participant.role === 'host') {
+      await this.endSession(record, 'the host did not come back in time');
+      return;
+    }
+    this.logger.info({ session, participant: participantId }, 'resume window expired');
+    await this.dropParticipant(record, participant, 'timeout');
+  }
+
+  private async dropParticipant(record: SessionRecord, participant: ParticipantRecord, reason: 'left' | 'removed' | 'timeout'): Promise<void> {
+    delete record.participants[participant.id];
+    this.clearTimer(record.id, participant.id);
+    await this.store.save(record);
+    await this.store.clearPresence(record.id, participant.id);
+    const local = this.members.get(record.id, participant.id);
+    await this.store.publish(record.id, {
+      type: 'message', except: participant.id,
+      frame: encodeMessage({ type: 'roster', change: 'left', participant: publicParticipant(participant), reason }),
+    });
+    if (local && reason !== 'removed') this.members.remove(local);
+  }
+
+  private async endSession(record: SessionRecord, reason: string): Promise<void> {
+    this.logger.info({ session: record.id }, 'session ended');
+    for (const id of [...Object.keys(record.participants), ...record.knocks.map((knock) => knock.id)]) this.clearTimer(record.id, id);
+    await this.store.delete(record.id);
+    const host = this.members.get(record.id, record.hostId);
+    if (host) {
+      this.members.remove(host);
+      host.peer.close(CloseCode.Normal, 'you ended the session');
+    }
+    await this.store.publish(record.id, { type: 'close', except: record.hostId, code: CloseCode.SessionEnded, reason });
+  }
+
+  private async announce(session: string, participantId: string, change: 'joined' | 'updated', reason?: string, includeSelf = false): Promise<void> {
+    const participant = (await this.store.get(session))?.participants[participantId];
+    if (!participant) return;
+    const frame = encodeMessage({ type: 'roster', change, participant: publicParticipant(participant), ...(reason ? { reason } : {}) });
+    await this.store.publish(session, includeSelf ? { type: 'message', frame } : { type: 'message', frame, except: participantId });
+  }
+
+  private async toHost(record: SessionRecord, message: RelayMessage): Promise<void> {
+    await this.store.publish(record.id, { type: 'message', frame: encodeMessage(message), to: record.hostId });
+  }
+
+  private schedule(session: string, participant: string, delayMs: number, action: () => Promise<void>): void {
+    this.clearTimer(session, participant);
+    const key = `${session}/${participant}`;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      action().catch((err: unknown) => this.logger.error({ err, session }, 'a session deadline failed'));
+    }, delayMs);
+    this.timers.set(key, timer);
+  }
+
+  private clearTimer(session: string, participant: string): void {
+    const key = `${session}/${participant}`;
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+  }
+}
+
+function newParticipantId(): string {
+  return newSecret(9);
+}
+
+function markOnline(participant: ParticipantRecord): void {
+  participant.state = 'online';
+  delete participant.expiresAt;
+}
+
+function lowestFreeColor(record: SessionRecord): number {
+  const used = new Set(Object.values(record.participants).map((participant) => participant.color));
+  for (let color = 0; color < PALETTE_SIZE; color += 1) if (!used.has(color)) return color;
+  return Object.keys(record.participants).length % PALETTE_SIZE;
+}
+
+function publicParticipant(participant: ParticipantRecord): Participant {
+  return { id: participant.id, name: participant.name, color: participant.color, role: participant.role, state: participant.state };
+}
+
+function sendError(peer: Peer, code: ErrorCode, message: string, ref: string): void {
+  peer.send({ type: 'error', code, message, ref });
+}
