@@ -91,6 +91,14 @@ export class FollowModel {
   }
 
   /**
+   * The glue finished applying a step (opening a file and revealing can take a while on a busy
+   * machine): the echo grace period restarts from now.
+   */
+  didApply(): void {
+    if (this.target) this.applyingUntil = this.clock.now() + this.echoGraceMs;
+  }
+
+  /**
    * The local user did something. Typing always stops following; navigation stops it unless it
    * happened within the grace period of our own last step (an echo of the reveal we made).
    */

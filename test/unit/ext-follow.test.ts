@@ -58,6 +58,15 @@ describe('follow mode', () => {
     assert.equal(model.following, ada.id);
   });
 
+  it('restarts the grace period once the step was applied (slow reveals)', () => {
+    model.start(ada, at('a.ts', 1));
+    clock.advance(1000);
+    model.didApply();
+    clock.advance(300);
+    model.onLocalActivity('switched-file');
+    assert.equal(model.following, ada.id);
+  });
+
   it('stops when the user navigates after the grace period', () => {
     model.start(ada, at('a.ts', 1));
     clock.advance(1000);

@@ -1,0 +1,198 @@
+/**
+ * Remote cursors, selections and name labels. One {@link PeerDecoration} per remote participant
+ * owns that participant's decoration types and disposes them when the participant leaves, so
+ * nothing of a departed peer can linger in an editor.
+ */
+import * as vscode from 'vscode';
+import type { Participant } from '../protocol';
+import { peerMarks, type PeerMarks } from '../client/presence/decorations';
+import type { SessionManager } from './session-manager';
+import type { Settings } from './settings';
+import type { WorkspaceMapping } from './workspace-mapping';
+
+/** What is currently drawn for one participant in one editor (exposed read-only to tests). */
+export interface RenderedPeer {
+  readonly participant: string;
+  readonly name: string;
+  /** `uri.toString()` of the document the marks are drawn in. */
+  readonly uri: string;
+  readonly colorId: string;
+  readonly cursors: readonly { line: number; character: number }[];
+  readonly selections: readonly { start: { line: number; character: number }; end: { line: number; character: number } }[];
+  /** The label text drawn after the primary cursor, or undefined when labels are off. */
+  readonly label: string | undefined;
+  readonly dimmed: boolean;
+}
+
+export class PeerDecorations implements vscode.Disposable {
+  private readonly peers = new Map<string, PeerDecoration>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+
+  /** Fires after the drawn marks changed (tests wait on this). */
+  readonly onDidRender = this.changed.event;
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly mapping: WorkspaceMapping,
+    private readonly settings: Settings,
+  ) {
+    this.subscriptions.push(
+      sessions.onDidChangePresence((participant) => this.update(participant)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
+      settings.onDidChange(() => this.renderAll()),
+    );
+  }
+
+  /** Everything drawn right now, one entry per participant and editor. */
+  get rendered(): readonly RenderedPeer[] {
+    return [...this.peers.values()].flatMap((peer) => peer.rendered);
+  }
+
+  dispose(): void {
+    for (const peer of this.peers.values()) peer.dispose();
+    this.peers.clear();
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.changed.dispose();
+  }
+
+  private update(participantId: string): void {
+    const participant = this.sessions.participant(participantId);
+    const presence = this.sessions.presenceOf(participantId);
+    const isMe = this.sessions.client?.me?.id === participantId;
+    if (!participant || !presence || isMe) {
+      const peer = this.peers.get(participantId);
+      if (peer) {
+        peer.dispose();
+        this.peers.delete(participantId);
+        this.changed.fire();
+      }
+      return;
+    }
+    let peer = this.peers.get(participantId);
+    if (!peer) {
+      peer = new PeerDecoration(participant.id);
+      this.peers.set(participantId, peer);
+    }
+    peer.render(peerMarks(participant, presence), participant, this.mapping, this.settings.values.showCursorLabels);
+    this.changed.fire();
+  }
+
+  private renderAll(): void {
+    for (const id of [...this.peers.keys()]) this.update(id);
+    // Peers whose presence arrived before any editor showed their file.
+    for (const participant of this.sessions.others) {
+      if (!this.peers.has(participant.id)) this.update(participant.id);
+    }
+  }
+}
+
+/** The decoration types and drawn marks of one remote participant. */
+class PeerDecoration implements vscode.Disposable {
+  private types: { selection: vscode.TextEditorDecorationType; cursor: vscode.TextEditorDecorationType; label: vscode.TextEditorDecorationType } | undefined;
+  private typesKey = '';
+  private drawn: RenderedPeer[] = [];
+
+  constructor(readonly participant: string) {}
+
+  get rendered(): readonly RenderedPeer[] {
+    return this.drawn;
+  }
+
+  render(marks: PeerMarks | undefined, participant: Participant, mapping: WorkspaceMapping, showLabels: boolean): void {
+    const target = marks ? mapping.toLocal(marks.file)?.toString() : undefined;
+    const editors = target ? vscode.window.visibleTextEditors.filter((editor) => editor.document.uri.toString() === target) : [];
+    if (!marks || editors.length === 0) {
+      this.disposeTypes();
+      this.drawn = [];
+      return;
+    }
+    const types = this.ensureTypes(marks.colorId, marks.dimmed);
+    const selections = marks.selections.map((range) => new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character));
+    const cursors = marks.cursors.map((position) => new vscode.Range(position.line, position.character, position.line, position.character));
+    const primary = marks.cursors[0];
+    const label = showLabels && primary ? marks.label : undefined;
+    this.drawn = [];
+    for (const editor of editors) {
+      editor.setDecorations(types.selection, selections);
+      editor.setDecorations(types.cursor, cursors);
+      editor.setDecorations(types.label, label && primary ? [{
+        range: new vscode.Range(primary.line, primary.character, primary.line, primary.character),
+        renderOptions: { after: { contentText: label } },
+      }] : []);
+      this.drawn.push({
+        participant: participant.id,
+        name: participant.name,
+        uri: editor.document.uri.toString(),
+        colorId: marks.colorId,
+        cursors: marks.cursors.map((position) => ({ ...position })),
+        selections: marks.selections.map((range) => ({ start: { ...range.start }, end: { ...range.end } })),
+        label,
+        dimmed: marks.dimmed,
+      });
+    }
+    // Editors that showed this peer's previous file are cleared by the type swap below only when the
+    // file changed; clear them explicitly so a peer is drawn in one file at a time.
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() === target) continue;
+      editor.setDecorations(types.selection, []);
+      editor.setDecorations(types.cursor, []);
+      editor.setDecorations(types.label, []);
+    }
+  }
+
+  dispose(): void {
+    this.disposeTypes();
+    this.drawn = [];
+  }
+
+  private ensureTypes(colorId: string, dimmed: boolean): NonNullable<PeerDecoration['types']> {
+    const key = `${colorId}|${dimmed}`;
+    if (this.types && this.typesKey === key) return this.types;
+    this.disposeTypes();
+    const color = new vscode.ThemeColor(colorId);
+    const opacity = dimmed ? '0.45' : '1';
+    this.types = {
+      selection: vscode.window.createTextEditorDecorationType({
+        backgroundColor: new vscode.ThemeColor(`${colorId}Selection`),
+        opacity,
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      }),
+      // A 2 px bar before the cursor position; negative margin keeps the text from shifting.
+      cursor: vscode.window.createTextEditorDecorationType({
+        before: {
+          contentText: '',
+          backgroundColor: color,
+          width: '2px',
+          margin: '0 -2px 0 0',
+          textDecoration: `none; position: relative; display: inline-block; height: 1.2em; vertical-align: text-top; opacity: ${opacity}`,
+        },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+        overviewRulerColor: color,
+        overviewRulerLane: vscode.OverviewRulerLane.Center,
+      }),
+      label: vscode.window.createTextEditorDecorationType({
+        after: {
+          backgroundColor: color,
+          color: new vscode.ThemeColor('editor.background'),
+          margin: '0 0 0 6px',
+          fontWeight: 'normal',
+          textDecoration: `none; border-radius: 3px; padding: 0 4px; font-size: 0.85em; opacity: ${dimmed ? '0.6' : '0.9'}`,
+        },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      }),
+    };
+    this.typesKey = key;
+    return this.types;
+  }
+
+  private disposeTypes(): void {
+    if (!this.types) return;
+    // Disposing a decoration type removes it from every editor.
+    this.types.selection.dispose();
+    this.types.cursor.dispose();
+    this.types.label.dispose();
+    this.types = undefined;
+    this.typesKey = '';
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Publishes where we are: the active editor's file (workspace-relative, only when shareable),
+ * every selection and the visible ranges, at most every 50 ms with leading and trailing edge.
+ * A file outside the workspace or matching `pairline.excludeFiles` is announced as "no file".
+ */
+import * as vscode from 'vscode';
+import type { PresencePayload } from '../protocol';
+import { systemClock } from '../client/ports';
+import { Throttle } from '../client/presence/throttle';
+import type { SessionManager } from './session-manager';
+import type { WorkspaceMapping } from './workspace-mapping';
+
+/** DESIGN.md "Presence": at most every 50 ms per participant. */
+export const PRESENCE_INTERVAL_MS = 50;
+
+type LocalPresence = Omit<PresencePayload, 'type'>;
+
+export class PresencePublisher implements vscode.Disposable {
+  private readonly throttle: Throttle<LocalPresence>;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly mapping: WorkspaceMapping,
+  ) {
+    this.throttle = new Throttle<LocalPresence>(systemClock, PRESENCE_INTERVAL_MS, (presence) => {
+      this.sessions.client?.setPresence(presence);
+    });
+    this.subscriptions = [
+      vscode.window.onDidChangeActiveTextEditor(() => this.publish()),
+      vscode.window.onDidChangeTextEditorSelection((event) => {
+        if (event.textEditor === vscode.window.activeTextEditor) this.publish();
+      }),
+      vscode.window.onDidChangeTextEditorVisibleRanges((event) => {
+        if (event.textEditor === vscode.window.activeTextEditor) this.publish();
+      }),
+      // A new client starts with no presence: tell it where we are as soon as it exists.
+      sessions.onDidChangeClient(() => {
+        this.throttle.cancel();
+        this.publish();
+      }),
+    ];
+  }
+
+  /** Offers the current position to the throttle. */
+  publish(): void {
+    if (!this.sessions.inSession) return;
+    this.throttle.push(currentPresence(this.mapping));
+  }
+
+  dispose(): void {
+    this.throttle.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}
+
+function currentPresence(mapping: WorkspaceMapping): LocalPresence {
+  const editor = vscode.window.activeTextEditor;
+  const file = editor ? mapping.toWire(editor.document.uri) : undefined;
+  if (!editor || file === undefined) return { selections: [] };
+  return {
+    file,
+    selections: editor.selections.slice(0, 64).map((selection) => ({
+      anchor: { line: selection.anchor.line, character: selection.anchor.character },
+      head: { line: selection.active.line, character: selection.active.character },
+    })),
+    visible: editor.visibleRanges.slice(0, 8).map((range) => ({ start: range.start.line, end: range.end.line })),
+  };
+}
