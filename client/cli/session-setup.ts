@@ -1,0 +1,44 @@
+/** What `host` and `join` share: settings from flags, the real transport and clock, the run loop. */
+import { statSync } from 'node:fs';
+import { systemClock } from '../ports';
+import { SessionClient, type SessionClientOptions } from '../session-client';
+import { WebSocketTransport } from '../ws-transport';
+import { EventWriter, stderrLogger, type CliIo } from './io';
+import { UsageError, type ParticipantSettings } from './options';
+import { runParticipant } from './participant';
+
+export const CLIENT_NAME = 'pairline-cli/0.1.0';
+
+export function checkFolder(folder: string | undefined): void {
+  if (folder === undefined) return;
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(folder).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isDirectory) throw new UsageError(`--folder ${folder} is not a directory`);
+}
+
+export function runSession(
+  io: CliIo, settings: ParticipantSettings, side: 'host' | 'guest',
+  options: Pick<SessionClientOptions, 'relay' | 'mode'>,
+): Promise<number> {
+  checkFolder(settings.folder);
+  const connectTimeout = settings.timings.connectTimeoutMs ?? 15_000;
+  const client = new SessionClient({
+    ...options,
+    name: settings.name,
+    ...(settings.token ? { token: settings.token } : {}),
+    transport: new WebSocketTransport({ handshakeTimeoutMs: Math.min(10_000, connectTimeout) }),
+    clock: systemClock,
+    random: Math.random,
+    logger: stderrLogger(io, settings.logLevel),
+    options: settings.timings,
+    clientName: CLIENT_NAME,
+  });
+  // The client's timers are unref'd; this keeps the process alive through a long backoff wait.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  return runParticipant(client, io.stdin, new EventWriter(io), { side, rttEvery: settings.rttEvery })
+    .finally(() => clearInterval(keepAlive));
+}
