@@ -1,0 +1,218 @@
+/**
+ * One shared document as a binding (VS Code, the CLI, a test) sees it: the text, local edits in,
+ * remote changes out, relative positions for cursors. The Yjs document behind it belongs to the
+ * engine ({@link DocumentSync}); a heal may swap it for the host's copy, which is invisible here
+ * except as one remote change flagged `heal`.
+ */
+import { Y, type Doc, type Text, type Transaction, type YTextEvent } from './yjs';
+import { Emitter, type Disposable, type Event } from '../events';
+import { deltaToEdits, diffAsEdit, orderEditsForApplication, type TextEdit } from './text-edits';
+import { TEXT_NAME, fromBase64, textHash, toBase64 } from './yjs-codec';
+
+export type { TextEdit } from './text-edits';
+
+export interface RemoteChange {
+  /** Ascending, non-overlapping edits in the coordinates of the text before the change. */
+  readonly edits: readonly TextEdit[];
+  /** The whole text after the change. */
+  readonly text: string;
+  /** True when the change replaced a corrupt copy with the host's (see DocumentSync.heals). */
+  readonly heal: boolean;
+}
+
+export interface SaveEvent {
+  /** True when the saved text is the current text (the editor can show the document clean). */
+  readonly clean: boolean;
+}
+
+/** What a document needs from the engine that owns it. */
+export interface DocumentOwner {
+  /** Publishes a local Yjs update (best effort: offline edits stay in the document). */
+  publishLocal(path: string, update: Uint8Array): void;
+  readOnly(): boolean;
+  save(path: string): Promise<void>;
+  release(path: string): void;
+}
+
+/** Transaction origins: local edits are published, everything else is not. */
+const LOCAL = Symbol('local');
+const REMOTE = Symbol('remote');
+
+export class SharedDocument implements Disposable {
+  private doc: Doc;
+  private ytext: Text;
+  private readonly remoteEmitter = new Emitter<RemoteChange>();
+  private readonly saveEmitter = new Emitter<SaveEvent>();
+  private detach: () => void = () => {};
+  /** Updates (local and remote) applied while a heal is in flight, re-applied on the host's copy. */
+  private recording: Uint8Array[] | undefined;
+  private references = 1;
+  private disposed = false;
+
+  /** Fires for every change that did not come from {@link applyLocalEdits}. */
+  readonly onDidChangeRemote: Event<RemoteChange> = this.remoteEmitter.event;
+  /** Fires when the host wrote the document to disk (after anyone's save). */
+  readonly onDidSave: Event<SaveEvent> = this.saveEmitter.event;
+
+  /** @internal Created by DocumentSync only. */
+  constructor(readonly path: string, private readonly owner: DocumentOwner, doc: Doc = new Y.Doc()) {
+    this.doc = doc;
+    this.ytext = doc.getText(TEXT_NAME);
+    this.attach();
+  }
+
+  get text(): string {
+    return this.ytext.toString();
+  }
+
+  /** True while we may not edit (viewer role). Local edits then throw. */
+  get readOnly(): boolean {
+    return this.owner.readOnly();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /**
+   * Applies edits made here (typing, paste, multi-cursor) as one transaction and publishes them.
+   * Every offset refers to the current text, before any of these edits. Throws a RangeError for
+   * invalid edits and an Error when read-only; the document is unchanged then.
+   */
+  applyLocalEdits(edits: readonly TextEdit[]): void {
+    if (this.disposed) throw new Error(`${this.path} is closed`);
+    if (this.readOnly) throw new Error(`${this.path} is read-only: viewers cannot edit`);
+    const ordered = orderEditsForApplication(this.text, edits);
+    if (ordered.every((edit) => edit.deleteCount === 0 && edit.insert === '')) return;
+    this.doc.transact(() => {
+      for (const edit of ordered) {
+        if (edit.deleteCount > 0) this.ytext.delete(edit.offset, edit.deleteCount);
+        if (edit.insert !== '') this.ytext.insert(edit.offset, edit.insert);
+      }
+    }, LOCAL);
+  }
+
+  /**
+   * A position that follows its character while others type: serialisable (base64), so presence
+   * can carry it. `assoc` < 0 sticks to the character before the offset, ≥ 0 to the one after.
+   */
+  relativePosition(offset: number, assoc = 0): string {
+    const clamped = Math.max(0, Math.min(offset, this.ytext.length));
+    return toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.ytext, clamped, assoc)));
+  }
+
+  /** Where a relative position is now, or undefined if it is malformed or unknown here. */
+  absolutePosition(relative: string): number | undefined {
+    try {
+      const position = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(fromBase64(relative)), this.doc);
+      return position && position.type === this.ytext ? position.index : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes the document to disk on the host (a guest asks the host). Resolves once saved. */
+  save(): Promise<void> {
+    return this.owner.save(this.path);
+  }
+
+  /** Releases this handle; the engine closes the document once every handle is released. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.references--;
+    if (this.references > 0) return;
+    this.disposed = true;
+    this.owner.release(this.path);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // For DocumentSync
+
+  /** @internal */
+  retain(): void {
+    this.references++;
+  }
+
+  /** @internal */
+  get yDoc(): Doc {
+    return this.doc;
+  }
+
+  /** @internal Loads the authoritative text into an empty document (host, first open). */
+  initialise(text: string): void {
+    this.doc.transact(() => this.ytext.insert(0, text), REMOTE);
+  }
+
+  /** @internal Applies a checked remote update; throws only if Yjs does. */
+  applyRemote(update: Uint8Array): void {
+    // While healing, the host's copy may predate this update: keep it to re-apply.
+    this.recording?.push(update);
+    Y.applyUpdate(this.doc, update, REMOTE);
+  }
+
+  /** @internal Starts keeping local updates for {@link replaceWith}. */
+  startRecording(): void {
+    this.recording = [];
+  }
+
+  /** @internal Whether a heal is waiting for the host's copy. */
+  get healing(): boolean {
+    return this.recording !== undefined;
+  }
+
+  /**
+   * @internal Drops our Yjs document for the host's full state. Only the local edits made since
+   * the heal started are re-applied (the host may not have had them when it answered); nothing of
+   * the corrupt copy is.
+   */
+  replaceWith(fullState: Uint8Array): void {
+    const before = this.text;
+    const pending = this.recording ?? [];
+    this.recording = undefined;
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, fullState, REMOTE);
+    for (const update of pending) Y.applyUpdate(fresh, update, REMOTE);
+    this.detach();
+    this.doc.destroy();
+    this.doc = fresh;
+    this.ytext = fresh.getText(TEXT_NAME);
+    this.attach();
+    const after = this.text;
+    this.remoteEmitter.fire({ edits: diffAsEdit(before, after), text: after, heal: true });
+  }
+
+  /** @internal */
+  notifySaved(hash: string): void {
+    this.saveEmitter.fire({ clean: textHash(this.text) === hash });
+  }
+
+  /** @internal Called by the engine when it closes the document. */
+  destroy(): void {
+    this.disposed = true;
+    this.detach();
+    this.doc.destroy();
+    this.remoteEmitter.dispose();
+    this.saveEmitter.dispose();
+  }
+
+  private attach(): void {
+    const onUpdate = (update: Uint8Array, origin: unknown): void => {
+      if (origin !== LOCAL) return;
+      this.recording?.push(update);
+      this.owner.publishLocal(this.path, update);
+    };
+    const onText = (event: YTextEvent, transaction: Transaction): void => {
+      if (transaction.origin === LOCAL) return;
+      const edits = deltaToEdits(event.delta);
+      if (edits.length > 0) this.remoteEmitter.fire({ edits, text: this.text, heal: false });
+    };
+    this.doc.on('update', onUpdate);
+    this.ytext.observe(onText);
+    const doc = this.doc;
+    const ytext = this.ytext;
+    this.detach = () => {
+      doc.off('update', onUpdate);
+      ytext.unobserve(onText);
+    };
+  }
+}
