@@ -335,7 +335,11 @@ export class Sessions {
       const replay = await this.store.replay(session, options.lastSeq);
       for (const buffered of replay.messages) {
         const addressed = buffered.to !== undefined ? buffered.to === participantId : buffered.from !== participantId;
-        if (addressed) member.deliverFrame(buffered.frame, buffered.seq);
+        // Straight to the socket: live fan-out is held until the replay is through.
+        if (addressed && buffered.seq > member.lastSeq) {
+          member.lastSeq = buffered.seq;
+          peer.sendFrame(buffered.frame, `relayed:${buffered.kind}`);
+        }
       }
     }
     member.lastSeq = Math.max(member.lastSeq, record.seq);

@@ -209,8 +209,8 @@ export async function hostSession(wsUrl: string, options: HostOptions = {}): Pro
   return { client, secrets, joined };
 }
 
-export async function joinSession(wsUrl: string, secrets: SessionSecrets, name = 'Guest', participant?: string): Promise<{ client: RawClient; joined: RelayMessageOf<'joined'> }> {
-  const client = await connectHello(wsUrl);
+export async function joinSession(wsUrl: string, secrets: SessionSecrets, name = 'Guest', participant?: string, options: ConnectOptions = {}): Promise<{ client: RawClient; joined: RelayMessageOf<'joined'> }> {
+  const client = await connectHello(wsUrl, options);
   client.send({ type: 'join', session: secrets.session, inviteSecret: secrets.inviteSecret, name, ...(participant ? { participant } : {}) });
   const joined = await client.next('joined');
   return { client, joined };
