@@ -257,6 +257,12 @@ export class RemoteFiles implements Disposable {
         }
         this.waitForHost().then((host) => {
           if (settled) return;
+          // The host may have gone again between the wait ending and now.
+          if (this.availableHost()?.id !== host.id) {
+            attempts--;
+            attempt();
+            return;
+          }
           const id = `r${++this.counter}`;
           const finish = () => {
             const current = this.active.get(id);
