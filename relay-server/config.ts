@@ -32,6 +32,7 @@ export interface RelayConfig {
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
   readonly maxSessionsPerToken: number;
+  readonly maxBufferedBytes: number;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -67,6 +68,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'rate-limit', value: 'PER_SECOND', default: '200', description: 'Sustained messages per second per connection (token bucket refill rate).' },
   { name: 'rate-burst', value: 'N', default: '400', description: 'Messages a connection may send in a burst (token bucket size). Beyond: close 4429.' },
   { name: 'max-sessions-per-token', value: 'N', default: '20', description: 'Live sessions one host access token may hold at once (token mode).' },
+  { name: 'max-buffered-bytes', value: 'BYTES', default: '16777216', description: 'Unsent bytes queued for one connection before it is closed as too slow (4508); above max-payload, presence to it is skipped.' },
   { name: 'shutdown-timeout-ms', value: 'MS', default: '5000', description: 'On SIGTERM/SIGINT: time given to close every socket (1001) before the rest are cut and the process exits.' },
 ];
 
@@ -161,6 +163,7 @@ function buildConfig(raw: (name: string) => string | undefined): RelayConfig {
     rateLimitPerSecond: integer(raw, 'rate-limit', 1),
     rateLimitBurst: integer(raw, 'rate-burst', 1),
     maxSessionsPerToken: integer(raw, 'max-sessions-per-token', 1),
+    maxBufferedBytes: integer(raw, 'max-buffered-bytes', 1024),
     shutdownTimeoutMs: integer(raw, 'shutdown-timeout-ms', 0),
   };
 }

@@ -114,6 +114,17 @@ export class Connection implements Peer {
 
   sendFrame(frame: string, label: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    const backlog = this.socket.bufferedAmount;
+    if (backlog > this.config.maxBufferedBytes) {
+      // A reader this far behind would only fall further; it reconnects, resumes and resyncs.
+      this.close(CloseCode.TooSlow, 'the connection fell too far behind on messages');
+      return;
+    }
+    if (label === 'relayed:presence' && backlog > this.config.maxPayload) {
+      // Presence is latest-wins: a slow reader skips stale positions rather than queueing them.
+      this.metrics.presenceDropped.inc();
+      return;
+    }
     this.metrics.messagesOut.inc({ type: label });
     this.metrics.bytesOut.inc(Buffer.byteLength(frame, 'utf8'));
     this.socket.send(frame);

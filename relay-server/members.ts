@@ -24,7 +24,7 @@ export class Member {
   /** Highest sequence number delivered to this connection; older or equal ones are never sent again. */
   lastSeq = 0;
   /** While set, fan-out is queued here (the joined message and the replay must go first). */
-  held: Array<{ frame: string; seq?: number }> | undefined;
+  held: Array<{ frame: string; label: string; seq?: number }> | undefined;
 
   constructor(
     readonly peer: Peer,
@@ -33,23 +33,23 @@ export class Member {
     public state: 'waiting' | 'joined',
   ) {}
 
-  deliverFrame(frame: string, seq?: number): void {
+  deliverFrame(frame: string, label: string, seq?: number): void {
     if (this.held) {
-      this.held.push(seq === undefined ? { frame } : { frame, seq });
+      this.held.push(seq === undefined ? { frame, label } : { frame, label, seq });
       return;
     }
     if (seq !== undefined) {
       if (seq <= this.lastSeq) return;
       this.lastSeq = seq;
     }
-    this.peer.sendFrame(frame, 'relayed');
+    this.peer.sendFrame(frame, label);
   }
 
   /** Sends what was queued while held, skipping anything a replay already delivered. */
   release(): void {
     const queued = this.held ?? [];
     this.held = undefined;
-    for (const item of queued) this.deliverFrame(item.frame, item.seq);
+    for (const item of queued) this.deliverFrame(item.frame, item.label, item.seq);
   }
 }
 
@@ -115,7 +115,7 @@ export class LocalMembers {
         for (const member of [...members.values()]) {
           if (member.state !== 'joined') continue;
           if (delivery.to !== undefined ? member.participant !== delivery.to : member.participant === delivery.except) continue;
-          member.deliverFrame(delivery.frame, delivery.seq);
+          member.deliverFrame(delivery.frame, delivery.label, delivery.seq);
         }
         return;
       case 'close':

@@ -21,11 +21,12 @@ export class RelayMetrics {
   readonly bytesOut: Counter;
   readonly closes: Counter<'code' | 'name'>;
   readonly upgradeRefusals: Counter<'status'>;
+  readonly presenceDropped: Counter;
   readonly heartbeatRoundTrip: Histogram;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'pairline_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'pairline_' });
     this.connections = new Gauge({ name: 'pairline_connections', help: 'Open WebSocket connections.', registers });
     new Gauge({
       name: 'pairline_sessions', help: 'Live sessions.', registers,
@@ -45,6 +46,7 @@ export class RelayMetrics {
     this.bytesOut = new Counter({ name: 'pairline_bytes_out_total', help: 'Bytes of WebSocket frames sent.', registers });
     this.closes = new Counter({ name: 'pairline_closes_total', help: 'Closed connections by close code.', labelNames: ['code', 'name'], registers });
     this.upgradeRefusals = new Counter({ name: 'pairline_upgrade_refusals_total', help: 'WebSocket upgrades refused, by HTTP status.', labelNames: ['status'], registers });
+    this.presenceDropped = new Counter({ name: 'pairline_presence_dropped_total', help: 'Presence frames skipped for connections with a send backlog (latest wins).', registers });
     this.heartbeatRoundTrip = new Histogram({
       name: 'pairline_heartbeat_rtt_seconds', help: 'Round trip of the relay\'s WebSocket ping to the pong.', registers,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

@@ -272,7 +272,9 @@ export class Sessions {
     if (VOLATILE_KINDS.has(message.kind)) {
       const frame = encodeMessage(base);
       if (message.to === undefined) await this.store.setPresence(record.id, sender.id, frame);
-      await this.store.publish(record.id, message.to === undefined ? { type: 'message', frame, except: sender.id } : { type: 'message', frame, to: message.to });
+      await this.store.publish(record.id, message.to === undefined
+        ? { type: 'message', frame, label: 'relayed:presence', except: sender.id }
+        : { type: 'message', frame, label: 'relayed:presence', to: message.to });
       return;
     }
     await this.store.appendRelayed(record.id, {
@@ -438,7 +440,7 @@ export class Sessions {
     await this.store.clearPresence(record.id, participant.id);
     const local = this.members.get(record.id, participant.id);
     await this.store.publish(record.id, {
-      type: 'message', except: participant.id,
+      type: 'message', label: 'roster', except: participant.id,
       frame: encodeMessage({ type: 'roster', change: 'left', participant: publicParticipant(participant), reason }),
     });
     if (local && reason !== 'removed') this.members.remove(local);
@@ -460,11 +462,11 @@ export class Sessions {
     const participant = (await this.store.get(session))?.participants[participantId];
     if (!participant) return;
     const frame = encodeMessage({ type: 'roster', change, participant: publicParticipant(participant), ...(reason ? { reason } : {}) });
-    await this.store.publish(session, includeSelf ? { type: 'message', frame } : { type: 'message', frame, except: participantId });
+    await this.store.publish(session, includeSelf ? { type: 'message', frame, label: 'roster' } : { type: 'message', frame, label: 'roster', except: participantId });
   }
 
   private async toHost(record: SessionRecord, message: RelayMessage): Promise<void> {
-    await this.store.publish(record.id, { type: 'message', frame: encodeMessage(message), to: record.hostId });
+    await this.store.publish(record.id, { type: 'message', frame: encodeMessage(message), label: message.type, to: record.hostId });
   }
 
   private schedule(session: string, participant: string, delayMs: number, action: () => Promise<void>): void {

@@ -41,8 +41,11 @@ export interface SessionRecord {
 
 /** What the fan-out carries to every relay process that has connections in the session. */
 export type Delivery =
-  /** A serialised relay message for participants: to one (`to`), or to all but `except`. */
-  | { readonly type: 'message'; readonly frame: string; readonly seq?: number; readonly to?: string; readonly except?: string }
+  /**
+   * A serialised relay message for participants: to one (`to`), or to all but `except`. `label`
+   * names it for metrics and backpressure (`relayed:presence` may be dropped for a slow reader).
+   */
+  | { readonly type: 'message'; readonly frame: string; readonly label: string; readonly seq?: number; readonly to?: string; readonly except?: string }
   /** Close one participant's (or waiting guest's) connection; every connection when `participant` is absent. */
   | { readonly type: 'close'; readonly participant?: string; readonly except?: string; readonly code: number; readonly reason: string }
   /** The host approved a waiting guest: its connection completes the join. */
@@ -142,8 +145,8 @@ export class MemorySessionStore implements SessionStore {
       : { seq, kind: message.kind, from: message.from, to: message.to, frame };
     extras.buffer.append(buffered);
     this.publish(session, message.to === undefined
-      ? { type: 'message', frame, seq, except: message.from }
-      : { type: 'message', frame, seq, to: message.to });
+      ? { type: 'message', frame, label: `relayed:${message.kind}`, seq, except: message.from }
+      : { type: 'message', frame, label: `relayed:${message.kind}`, seq, to: message.to });
     return seq;
   }
 

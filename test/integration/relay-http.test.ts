@@ -41,7 +41,7 @@ describe('relay HTTP endpoints', function () {
     assert.match(metrics, /^pairline_sessions [1-9]/m);
     assert.match(metrics, /^pairline_participants [1-9]/m);
     assert.match(metrics, /^pairline_messages_in_total\{type="send:update"\} [1-9]/m);
-    assert.match(metrics, /^pairline_messages_out_total\{type="relayed"\} [1-9]/m);
+    assert.match(metrics, /^pairline_messages_out_total\{type="relayed:update"\} [1-9]/m);
     assert.match(metrics, /^pairline_bytes_in_total [1-9]/m);
     assert.match(metrics, /^pairline_bytes_out_total [1-9]/m);
     assert.match(metrics, /^pairline_closes_total\{code="4400",name="BadMessage"\} 1/m);
