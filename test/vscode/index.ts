@@ -1,0 +1,41 @@
+/**
+ * Loaded by VS Code as `extensionTestsPath` (bundled to out/vscode/index.js by run.mjs):
+ * runs the mocha suites inside the real extension host and rejects when any test fails, which
+ * the workbench reports as a non-zero exit code.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { format } from 'node:util';
+
+type MochaConstructor = new (options: Record<string, unknown>) => {
+  addFile(file: string): void;
+  run(done: (failures: number) => void): unknown;
+};
+
+export async function run(): Promise<void> {
+  // The workbench forwards console arguments unformatted, and mocha's reporters keep the
+  // console.log they found when loaded: format printf-style before loading mocha.
+  const log = console.log;
+  console.log = (...args: unknown[]) => log(format(...args));
+  try {
+    await runMocha();
+  } finally {
+    console.log = log;
+  }
+}
+
+async function runMocha(): Promise<void> {
+  // Mocha 12 is an ES module; loaded lazily so the console patch above is in place first.
+  const MochaModule: unknown = await import('mocha');
+  const Mocha = ((MochaModule as { default?: MochaConstructor }).default ?? MochaModule) as MochaConstructor;
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
+  const only = process.env.PAIRLINE_VSCODE_GREP;
+  for (const file of fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
+    if (!only || file.includes(only)) mocha.addFile(path.join(__dirname, file));
+  }
+  const failures = await new Promise<number>((resolve) => {
+    mocha.run(resolve);
+  });
+  console.log(`VSCODE-TESTS-DONE ${failures} failing`);
+  if (failures > 0) throw new Error(`${failures} test(s) failed inside the extension host`);
+}

@@ -1,0 +1,124 @@
+/** Helpers for suites running inside the extension host: the extension's API, bounded waits, the CLI guest. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { PairlineApi } from '../../extension/api';
+
+export const EXTENSION_ID = 'pairline.pairline';
+
+export async function pairline(): Promise<PairlineApi> {
+  const extension = vscode.extensions.getExtension<PairlineApi>(EXTENSION_ID);
+  if (!extension) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return extension.activate();
+}
+
+/**
+ * Resolves once `predicate` holds. It is checked at once, on each of `events`, and on a slow
+ * tick (extension-host events can coalesce); rejects with `what` after `timeoutMs`.
+ */
+export function until(what: string, predicate: () => boolean, events: vscode.Event<unknown>[], timeoutMs = 30_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const subscriptions: vscode.Disposable[] = [];
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(tick);
+      for (const subscription of subscriptions) subscription.dispose();
+      if (error) reject(error);
+      else resolve();
+    };
+    const check = () => {
+      try {
+        if (predicate()) finish();
+      } catch (error) {
+        finish(error as Error);
+      }
+    };
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    const tick = setInterval(check, 250);
+    for (const event of events) subscriptions.push(event(check));
+    check();
+  });
+}
+
+export interface CliGuest {
+  readonly pid: number;
+  readonly output: string[];
+  send(command: Record<string, unknown>): void;
+  waitForOutput(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/** Starts `pairline join LINK --name NAME` (dist/cli.js) as a child process of the test. */
+export function startCliGuest(link: string, name: string): CliGuest {
+  const cli = requireEnv('PAIRLINE_TEST_CLI');
+  const node = process.env.PAIRLINE_TEST_NODE || process.execPath;
+  const child: ChildProcess = spawn(node, [cli, 'join', link, '--name', name], { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error('the pairline CLI did not start');
+  const output: string[] = [];
+  const parsed: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  let pending = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      output.push(line);
+      try {
+        parsed.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // Not a JSON line; kept in output for diagnostics.
+      }
+    }
+    for (const waiter of [...waiters]) waiter();
+  });
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => output.push(`stderr: ${chunk.trimEnd()}`));
+  return {
+    pid: child.pid,
+    output,
+    send(command) {
+      child.stdin?.write(`${JSON.stringify(command)}\n`);
+    },
+    waitForOutput(predicate, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = parsed.find(predicate);
+          if (found) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`the CLI guest did not print the expected line within ${timeoutMs} ms; output: ${output.slice(-10).join(' | ')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (exited) return;
+      child.stdin?.end();
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run these tests through \`npm run test:vscode\``);
+  return value;
+}
