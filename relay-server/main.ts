@@ -10,13 +10,17 @@ import { ConfigError, helpText, parseCommandLine, type RelayConfig } from './con
 import { createLogger } from './logger';
 import { RelayServer } from './server';
 
+/** The package version: package.json beside the bundle (a copied install) or one level up (dist/). */
 function relayVersion(): string {
-  try {
-    const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
-  } catch {
-    return 'unknown';
+  for (const candidate of [path.join(__dirname, 'package.json'), path.join(__dirname, '..', 'package.json')]) {
+    try {
+      const manifest = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'pairline' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // Not there: try the next place.
+    }
   }
+  return 'unknown';
 }
 
 function banner(url: string, config: RelayConfig): string {
