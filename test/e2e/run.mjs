@@ -114,8 +114,8 @@ async function main() {
     await reconnectScenario(ctx);
     await rolesScenario(ctx);
 
-    if (writeScreenshots) writeDocsScreenshots(ctx, repoRoot, print);
-    exitCode = suite.results.every((result) => result.status === 'passed') ? 0 : 1;
+    const missingPictures = writeScreenshots ? writeDocsScreenshots(ctx, repoRoot, print) : [];
+    exitCode = suite.results.every((result) => result.status === 'passed') && missingPictures.length === 0 ? 0 : 1;
   } catch (error) {
     print(`\nsuite error: ${error instanceof Error ? error.stack : String(error)}`);
     if (suite?.lastScreenshot) print(`last screenshot: ${suite.lastScreenshot}`);

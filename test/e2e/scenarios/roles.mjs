@@ -1,4 +1,53 @@
-/** @param {import("../run.mjs").Context} ctx */
+// Scenario 6: Alice makes Bob a viewer (his editor turns read-only); Alice ends the session (Bob
+// sees "Session ended" and his pairline: folder goes away).
+import assert from 'node:assert/strict';
+import { STEP, sharedFile } from './common.mjs';
+import { documentOf } from '../lib/probe.mjs';
+
+/** @param {import('../run.mjs').Context} ctx */
 export async function rolesScenario(ctx) {
-  void ctx;
+  const { suite, alice, bob } = ctx;
+
+  await suite.step(STEP.viewer, async () => {
+    await alice.window.runCommand('Pairline: Change Participant Role…');
+    await alice.window.pickQuickItem('Bob');
+    await alice.window.pickQuickItem('viewer');
+    await bob.window.probe.waitFor('Bob is a viewer', (s) => s.pairline.role === 'viewer');
+    await alice.window.probe.waitFor('Alice sees Bob as a viewer', (s) => s.pairline.participants.some((p) => p.name === 'Bob' && p.role === 'viewer'));
+    return 'Bob is a viewer';
+  }, { needs: ['relay-restarted-both-connected'] });
+
+  await suite.step('bob-editor-read-only', async () => {
+    const file = sharedFile(ctx);
+    const before = documentOf(await bob.window.probe.snapshot(), file)?.text;
+    assert.ok(before !== undefined, `Bob has ${file} open`);
+    await bob.window.focusEditor();
+    await bob.window.type('x');
+    // VS Code's own answer to typing into a read-only editor.
+    await bob.window.page.locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    const after = documentOf(await bob.window.probe.snapshot(), file)?.text;
+    assert.equal(after, before, 'Bob\'s document is unchanged');
+    const aliceText = documentOf(await alice.window.probe.snapshot(), file)?.text;
+    assert.equal(aliceText, before, 'nothing reached Alice');
+    return '"Cannot edit in read-only editor"';
+  }, { needs: [STEP.viewer, STEP.opened] });
+
+  await suite.step('alice-ends-session', async () => {
+    await alice.window.runCommand('Pairline: End Session');
+    // The confirmation is a modal dialog.
+    const dialog = alice.window.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: 'End Session' }).first().click();
+    const bobStatus = await bob.window.waitForStatus(/Session ended/, { timeoutMs: 30_000 });
+    await bob.window.probe.waitFor('Bob\'s session is over', (s) => s.pairline.state === 'ended');
+    return `Bob "${bobStatus}"`;
+  }, { needs: [STEP.session] });
+
+  await suite.step('bob-pairline-folder-gone', async () => {
+    await bob.window.probe.waitFor('Bob\'s pairline: folder is gone', (s) => !s.workspaceFolders.some((f) => f.uri.startsWith('pairline:')), { timeoutMs: 60_000 });
+    await bob.window.page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    const rows = await bob.window.page.locator('.explorer-folders-view .monaco-list-row').count();
+    assert.equal(rows, 0, 'Bob\'s Explorer shows none of Alice\'s files');
+    return 'Bob\'s pairline: folder went away';
+  }, { needs: ['alice-ends-session', STEP.project] });
 }

@@ -2,8 +2,8 @@
 // him in from the notification, and both status bars show 2 participants and a round trip.
 /* global navigator -- evaluated in the page */
 import assert from 'node:assert/strict';
+import { CONNECTED_TWO } from './common.mjs';
 
-const CONNECTED_TWO = /Pairline: 2 · \d+ ms/;
 const INVITE = /(https?:\/\/[^\s"']+\/join\/[^\s"']+)/;
 
 /** @param {import('../run.mjs').Context} ctx */
