@@ -23,5 +23,6 @@ export const guestSideMessages = {
   hostLeftDuringChange: 'The host went offline during the change; it may or may not have been made.',
   timeout: 'The host did not answer in time; try again.',
   disposed: 'The session was closed.',
+  viewer: 'Viewers cannot change the host\'s files; ask the host to make you an editor.',
   malformed: 'The host sent an answer this version of Pairline does not understand.',
 } as const;

@@ -16,7 +16,7 @@ import {
 import type { Inbound, SessionClientApi } from '../api';
 
 /** The part of a session client shared files use (a `SessionClientApi` fits). */
-export type FileSessionClient = Pick<SessionClientApi, 'state' | 'me' | 'roster' | 'send' | 'onDidReceive' | 'onDidChangeRoster' | 'onDidChangeState' | 'onDidJoin'>;
+export type FileSessionClient = Pick<SessionClientApi, 'state' | 'me' | 'role' | 'roster' | 'send' | 'onDidReceive' | 'onDidChangeRoster' | 'onDidChangeState' | 'onDidJoin'>;
 import { Emitter, type Disposable, type Event } from '../events';
 import { systemClock, type Clock, type TimerHandle } from '../ports';
 import { guestSideMessages, RemoteFileError } from './remote-file-error';
@@ -241,6 +241,11 @@ export class RemoteFiles implements Disposable {
   }
 
   private exchange<T>(steps: ExchangeSteps<T>): Promise<T> {
+    // The relay drops a viewer's writes with an error that names no request; fail at once instead
+    // of waiting for an answer that will never come.
+    if (!steps.retryable && this.client.role === 'viewer') {
+      return Promise.reject(new RemoteFileError('forbidden', guestSideMessages.viewer));
+    }
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let attempts = 0;

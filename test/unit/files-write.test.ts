@@ -99,6 +99,19 @@ describe('shared files: changes from guests', () => {
       assert.equal(error.code, 'forbidden');
       assert.match(error.message, /Viewers cannot change/);
     }
+    // RemoteFiles refuses a viewer's change itself; the host refuses one sent anyway.
+    assert.equal(session.sent.filter((message) => message.kind === 'file-write').length, 0);
+    for (const [index, payload] of [
+      { type: 'write', path: 'new.txt', data: 'eA==', index: 0, last: true, create: true, overwrite: true },
+      { type: 'delete', path: 'README.md', recursive: false },
+      { type: 'rename', from: 'README.md', to: 'moved.md', overwrite: false },
+      { type: 'create-directory', path: 'dir' },
+    ].entries()) {
+      const answered = nextEvent(viewer.onDidReceive);
+      viewer.send('file-write', encodePayload({ ...payload, id: `v${index}` }), host.me.id);
+      const answer = parsePayload(FilePayloadSchema, (await answered).payload);
+      assert.ok(answer.ok && answer.payload.type === 'file-error' && answer.payload.code === 'forbidden', JSON.stringify(answer));
+    }
     assert.equal(await fs.readFile(onDisk('README.md'), 'utf8'), '# Fixture\n');
     assert.equal(await exists(onDisk('new.txt')), false);
     assert.equal(await exists(onDisk('dir')), false);
