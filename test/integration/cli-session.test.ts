@@ -1,0 +1,176 @@
+/**
+ * The `pairline` CLI as a real process (dist/cli.js) against the real relay: presence between a
+ * host and a guest process, the same after a relay kill -9 and restart, garbage on stdin, exits.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { startRelay, type RunningRelay } from '../support/relay-process';
+
+const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
+const FAST_ENV = {
+  PAIRLINE_PING_MS: '200', PAIRLINE_DEAD_AFTER_MS: '1500', PAIRLINE_BACKOFF_BASE_MS: '50',
+  PAIRLINE_BACKOFF_CAP_MS: '300', PAIRLINE_CONNECT_TIMEOUT_MS: '1500', PAIRLINE_STABLE_AFTER_MS: '1000',
+};
+
+type CliEvent = Record<string, unknown> & { event: string };
+
+class CliProcess {
+  readonly events: CliEvent[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+  private readonly waiters = new Set<() => void>();
+  private stderr = '';
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PAIRLINE_')));
+    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, ...FAST_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    let pending = '';
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => {
+      pending += chunk;
+      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        this.events.push(JSON.parse(line) as CliEvent);
+        for (const wake of [...this.waiters]) wake();
+      }
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => { this.stderr = (this.stderr + chunk).slice(-3000); });
+  }
+
+  /** Resolves with the first event (from index `after` on) that matches. */
+  waitFor(predicate: (event: CliEvent) => boolean, what: string, options: { after?: number; timeoutMs?: number } = {}): Promise<CliEvent> {
+    const from = options.after ?? 0;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.events.slice(from).find(predicate);
+        if (!found) return;
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr}`));
+      }, options.timeoutMs ?? 10_000);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  send(line: unknown): void {
+    this.child.stdin!.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+const isEvent = (name: string, fields: Record<string, unknown> = {}) => (event: CliEvent) =>
+  event.event === name && Object.entries(fields).every(([key, value]) => event[key] === value);
+
+describe('pairline CLI against the real relay', function () {
+  this.timeout(40_000);
+  let relay: RunningRelay | undefined;
+  const processes: CliProcess[] = [];
+
+  function cli(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
+    const child = new CliProcess(args, env);
+    processes.push(child);
+    return child;
+  }
+
+  async function hostAndGuest(): Promise<{ host: CliProcess; guest: CliProcess; hostId: string; guestId: string }> {
+    relay ??= await startRelay();
+    const host = cli(['host', '--relay', relay.url, '--name', 'Hana']);
+    const invite = await host.waitFor(isEvent('invite'), 'the invite link');
+    const hostJoined = await host.waitFor(isEvent('joined'), 'the host joined event');
+    const guest = cli(['join', String(invite.link), '--name', 'Gus']);
+    const guestJoined = await guest.waitFor(isEvent('joined'), 'the guest joined event');
+    await host.waitFor((event) => event.event === 'roster' && event.change === 'joined', 'the guest on the host roster');
+    return { host, guest, hostId: String((hostJoined.you as { id: string }).id), guestId: String((guestJoined.you as { id: string }).id) };
+  }
+
+  async function exchangePresence(host: CliProcess, guest: CliProcess, file: string, hostId: string, guestId: string): Promise<void> {
+    const guestMark = guest.events.length;
+    const hostMark = host.events.length;
+    host.send({ cmd: 'presence', id: `h-${file}`, file: `host/${file}`, selections: [{ anchor: { line: 1, character: 0 }, head: { line: 1, character: 4 } }] });
+    guest.send({ cmd: 'presence', id: `g-${file}`, file: `guest/${file}`, selections: [] });
+    const atGuest = await guest.waitFor((event) => event.event === 'presence' && event.file === `host/${file}`, `host presence ${file} at the guest`, { after: guestMark });
+    assert.deepEqual(atGuest.from, { id: hostId, name: 'Hana' });
+    assert.deepEqual(atGuest.selections, [{ anchor: { line: 1, character: 0 }, head: { line: 1, character: 4 } }]);
+    const atHost = await host.waitFor((event) => event.event === 'presence' && event.file === `guest/${file}`, `guest presence ${file} at the host`, { after: hostMark });
+    assert.deepEqual(atHost.from, { id: guestId, name: 'Gus' });
+  }
+
+  afterEach(async () => {
+    for (const child of processes.splice(0)) {
+      child.kill();
+      await child.exited;
+    }
+    await relay?.stop();
+    relay = undefined;
+  });
+
+  it('a host and a guest exchange presence, and both exit 0 after leave/end', async () => {
+    const { host, guest, hostId, guestId } = await hostAndGuest();
+    await exchangePresence(host, guest, 'a.ts', hostId, guestId);
+    guest.send({ cmd: 'leave', id: 7 });
+    await guest.waitFor(isEvent('result', { id: 7, cmd: 'leave' }), 'the leave result');
+    assert.equal(await guest.exited, 0);
+    await host.waitFor((event) => event.event === 'roster' && event.change === 'left', 'the guest leaving the roster');
+    host.send({ cmd: 'end', id: 'bye' });
+    assert.equal(await host.exited, 0);
+    assert.ok(host.events.some(isEvent('result', { id: 'bye', cmd: 'end' })));
+  });
+
+  it('garbage on stdin gives error events and the participant keeps running', async () => {
+    const { host } = await hostAndGuest();
+    host.send('this is not json');
+    await host.waitFor(isEvent('error', { code: 'bad-command' }), 'an error for a non-JSON line');
+    host.send({ cmd: 'fly', id: 3 });
+    await host.waitFor(isEvent('error', { code: 'unknown-command', id: 3 }), 'an error for an unknown command');
+    host.send({ cmd: 'approve', id: 4 });
+    await host.waitFor(isEvent('error', { code: 'bad-command', id: 4 }), 'an error for a command missing its participant');
+    host.send([1, 2]);
+    host.send({ cmd: 'status', id: 5 });
+    const status = await host.waitFor(isEvent('result', { id: 5 }), 'the status result');
+    assert.equal(status.state, 'connected');
+    assert.equal((status.roster as unknown[]).length, 2);
+  });
+
+  it('after a relay kill -9 and restart both come back with the same ids and presence flows again', async () => {
+    const { host, guest, hostId, guestId } = await hostAndGuest();
+    await exchangePresence(host, guest, 'before.ts', hostId, guestId);
+    const port = relay!.port;
+    const hostMark = host.events.length;
+    const guestMark = guest.events.length;
+    await relay!.kill9();
+    relay = undefined;
+    await host.waitFor(isEvent('state', { state: 'reconnecting' }), 'the host reconnecting', { after: hostMark });
+    await guest.waitFor((event) => event.event === 'state' && event.state !== 'connected', 'the guest noticing', { after: guestMark });
+    relay = await startRelay({ port });
+    const hostBack = await host.waitFor(isEvent('joined'), 'the host back', { after: hostMark, timeoutMs: 15_000 });
+    const guestBack = await guest.waitFor(isEvent('joined'), 'the guest back', { after: guestMark, timeoutMs: 15_000 });
+    assert.equal((hostBack.you as { id: string }).id, hostId);
+    assert.equal((guestBack.you as { id: string }).id, guestId);
+    await exchangePresence(host, guest, 'after.ts', hostId, guestId);
+    for (const event of [...host.events, ...guest.events]) assert.notEqual(event.state, 'ended');
+  });
+
+  it('a refused invite ends with an error event and a non-zero exit', async () => {
+    relay = await startRelay();
+    const host = cli(['host', '--relay', relay.url, '--name', 'Hana']);
+    const invite = await host.waitFor(isEvent('invite'), 'the invite link');
+    const forged = String(invite.link).replace(/#s=[^&]+/, `#s=${'x'.repeat(43)}`);
+    const guest = cli(['join', forged, '--name', 'Mallory']);
+    const error = await guest.waitFor(isEvent('error', { code: 'ended' }), 'the error event');
+    assert.equal(error.closeCode, 4401);
+    assert.match(String(error.message), /invite/);
+    assert.equal(await guest.exited, 1);
+  });
+});
