@@ -358,8 +358,8 @@ export class SessionClient implements SessionClientApi {
   }
 
   private onJoined(joined: RelayMessageOf<'joined'>): void {
+    const rejoin = this.book.participantId !== undefined;
     const { needsResync } = this.book.noteJoined(joined);
-    const rejoin = this.stateValue !== 'connecting' || this.meValue !== undefined;
     this.meValue = joined.you;
     this.rosterById.clear();
     for (const participant of [...joined.roster, joined.you]) this.rosterById.set(participant.id, participant);

@@ -159,6 +159,7 @@ describe('client state machine', () => {
     await r.transport.last.receive(joined(participant('guest1', 'Gus')));
     assert.equal(r.client.state, 'connected');
     assert.equal(r.states.at(-1)?.previous, 'waiting-for-approval');
+    assert.equal(r.states.at(-1)?.reason, 'Joined the session.');
   });
 
   it('an unanswered knock (4408 while waiting for approval) ends the session', async () => {
