@@ -23,6 +23,7 @@ import { SharedDocument, type DocumentOwner } from './shared-document';
 import {
   DEFAULT_LIMITS, DocumentError, type DocumentSyncLimits, type DocumentSyncOptions, type HealEvent,
 } from './types';
+import { Y } from './yjs';
 import { checkTextUpdate, fromBase64, toBase64 } from './yjs-codec';
 
 /** What the host and guest halves share with the engine. */
@@ -60,6 +61,12 @@ export class DocumentSync implements Disposable {
     const owner: DocumentOwner = {
       publishLocal: (path, update) => this.publishLocal(path, update),
       readOnly: () => options.client.role === 'viewer',
+      createYDoc: () => {
+        const doc = new Y.Doc();
+        // Yjs client ids are 32-bit unsigned integers; a collision would corrupt documents.
+        doc.clientID = Math.floor((options.random ?? Math.random)() * 0x1_0000_0000) >>> 0;
+        return doc;
+      },
       save: (path) => this.save(path),
       release: (path) => this.release(path),
     };

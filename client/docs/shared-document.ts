@@ -30,6 +30,8 @@ export interface DocumentOwner {
   /** Publishes a local Yjs update (best effort: offline edits stay in the document). */
   publishLocal(path: string, update: Uint8Array): void;
   readOnly(): boolean;
+  /** A fresh Yjs document with a client id of our choosing. */
+  createYDoc(): Doc;
   save(path: string): Promise<void>;
   release(path: string): void;
 }
@@ -55,7 +57,8 @@ export class SharedDocument implements Disposable {
   readonly onDidSave: Event<SaveEvent> = this.saveEmitter.event;
 
   /** @internal Created by DocumentSync only. */
-  constructor(readonly path: string, private readonly owner: DocumentOwner, doc: Doc = new Y.Doc()) {
+  constructor(readonly path: string, private readonly owner: DocumentOwner) {
+    const doc = owner.createYDoc();
     this.doc = doc;
     this.ytext = doc.getText(TEXT_NAME);
     this.attach();
@@ -169,7 +172,7 @@ export class SharedDocument implements Disposable {
     const before = this.text;
     const pending = this.recording ?? [];
     this.recording = undefined;
-    const fresh = new Y.Doc();
+    const fresh = this.owner.createYDoc();
     Y.applyUpdate(fresh, fullState, REMOTE);
     for (const update of pending) Y.applyUpdate(fresh, update, REMOTE);
     this.detach();

@@ -4,7 +4,7 @@
  */
 import type { DocErrorCode } from '../../protocol/doc-payloads';
 import type { SessionClientApi } from '../api';
-import type { Clock, Logger } from '../ports';
+import type { Clock, Logger, Random } from '../ports';
 
 /** What the engine needs of a session client; `SessionClient` (and test doubles) provide it. */
 export type DocumentSyncClient = Pick<
@@ -49,6 +49,8 @@ export interface DocumentSyncOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly limits?: Partial<DocumentSyncLimits>;
+  /** Picks Yjs client ids (tests pass a seeded one so runs replay exactly). Default Math.random. */
+  readonly random?: Random;
 }
 
 export type DocumentErrorCode = DocErrorCode | 'invalid-path' | 'timeout' | 'host-offline' | 'closed';

@@ -76,15 +76,20 @@ export function createDocsSession(options: {
   guests?: { name: string; role: Role }[];
   limits?: Partial<DocumentSyncLimits>;
   enforceRoles?: boolean;
+  /** Seeds each participant's Yjs client ids, so a run replays exactly. */
+  seed?: number;
 } = {}): DocsSession {
   const relay = new MemoryRelay({ enforceRoles: options.enforceRoles ?? true });
   const clock = new FakeClock();
   const source = new MemorySource(options.files ?? {});
+  let created = 0;
   const peer = (name: string, role: Role): Peer => {
+    const index = created++;
     const client = relay.join(name, role);
     const logger = new RecordingLogger();
     const sync = new DocumentSync({
       client, clock, logger, limits: options.limits,
+      ...(options.seed !== undefined ? { random: seededRandom(options.seed * 31 + index) } : {}),
       ...(role === 'host' ? { source } : {}),
     });
     return { name, id: client.id, client, sync, logger };
@@ -108,4 +113,16 @@ export function applyEditsToString(text: string, edits: readonly { offset: numbe
     result = result.slice(0, edit.offset) + edit.insert + result.slice(edit.offset + edit.deleteCount);
   }
   return result;
+}
+
+/** mulberry32: a small seeded PRNG, for reproducible tests. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
