@@ -163,7 +163,9 @@ export class HostFileServer implements Disposable {
     }
   }
 
-  private refuseMalformed(sender: Participant, parsed: { id: string | undefined; pathIssue: boolean; error: string }): void {
+  private refuseMalformed(sender: Participant, parsed: { id: string | undefined; type: unknown; pathIssue: boolean; error: string }): void {
+    // `file-write` also carries other components' messages (the document sync's `save`).
+    if (!OUR_REQUEST_TYPES.has(String(parsed.type))) return;
     if (parsed.id === undefined) {
       this.logger.warn('ignored a malformed file request', { from: sender.id, error: parsed.error });
       return;
@@ -363,7 +365,11 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-type RequestParse<T> = { ok: true; payload: T } | { ok: false; id: string | undefined; pathIssue: boolean; error: string };
+type RequestParse<T> = { ok: true; payload: T } | { ok: false; id: string | undefined; type: unknown; pathIssue: boolean; error: string };
+
+const OUR_REQUEST_TYPES: ReadonlySet<string> = new Set([
+  'roots', 'stat', 'readdir', 'read', 'read-ack', 'list-files', 'cancel', 'write', 'create-directory', 'delete', 'rename',
+]);
 
 /** Protocol `parsePayload`, plus the request id and whether a path was refused, to answer with them. */
 function parseRequest<T>(schema: z.ZodType<T>, bytes: Uint8Array): RequestParse<T> {
@@ -373,12 +379,12 @@ function parseRequest<T>(schema: z.ZodType<T>, bytes: Uint8Array): RequestParse<
   try {
     data = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    return { ok: false, id: undefined, pathIssue: false, error: parsed.error };
+    return { ok: false, id: undefined, type: undefined, pathIssue: false, error: parsed.error };
   }
-  const raw = (typeof data === 'object' && data !== null ? data : {}) as { id?: unknown };
+  const raw = (typeof data === 'object' && data !== null ? data : {}) as { id?: unknown; type?: unknown };
   const id = typeof raw.id === 'string' && raw.id.length > 0 && raw.id.length <= 64 ? raw.id : undefined;
   // WorkspacePathSchema reports a refused path as a custom issue on the path field.
   const issues = schema.safeParse(data).error?.issues ?? [];
   const pathIssue = issues.some((issue) => issue.code === 'custom' && issue.path.length === 1 && ['path', 'from', 'to'].includes(String(issue.path[0])));
-  return { ok: false, id, pathIssue, error: parsed.error };
+  return { ok: false, id, type: raw.type, pathIssue, error: parsed.error };
 }

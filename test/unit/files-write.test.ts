@@ -160,6 +160,13 @@ describe('shared files: changes from guests', () => {
     assert.equal(await fs.readFile(onDisk('box/.env'), 'utf8'), 'SECRET=1');
   });
 
+  it('leaves other components\' file-write messages (the document sync\'s save) alone', async () => {
+    editor.send('file-write', encodePayload({ type: 'save', doc: 'README.md' }), host.me.id);
+    await editorFiles.stat('README.md');
+    const answers = session.sent.filter((message) => message.from === host.me.id).map((message) => parsePayload(FilePayloadSchema, message.payload));
+    assert.deepEqual(answers.map((answer) => answer.ok && answer.payload.type), ['result']);
+  });
+
   it('deletes a symlink, never what it points to', async () => {
     await editorFiles.delete('link-in', { recursive: false });
     assert.equal(await exists(onDisk('link-in')), false);
