@@ -1,0 +1,99 @@
+/**
+ * Memory per idle joined participant, and the reconnect storm after a relay crash.
+ */
+import { delay, monoMs } from './clock';
+import { quantileOf } from './histogram';
+import { InspectorSession } from './inspector';
+import { connectLoad, disconnectLoad } from './fanout';
+import { sampleProcess, type Launcher, type RunningServer } from './processes';
+import type { WorkerHandle } from './workers';
+import type { StormSetupResult, StormWaitResult } from './worker-protocol';
+
+export interface MemoryFigures {
+  readonly participants: number;
+  readonly perSession: number;
+  readonly rssBeforeBytes: number;
+  readonly rssAfterBytes: number;
+  readonly rssPerParticipant: number;
+  readonly heapPerParticipant: number;
+  readonly externalPerParticipant: number;
+  readonly settleMs: number;
+}
+
+/** Idle joined participants: RSS and heap after forced GC, before and after they connect. */
+export async function measureIdleMemory(
+  launcher: Launcher, workers: readonly WorkerHandle[], kind: 'pairline' | 'floor',
+  participants: number, perSession: number, settleMs: number,
+): Promise<MemoryFigures> {
+  const server = await launcher.start(kind, { inspect: true });
+  let inspector: InspectorSession | undefined;
+  try {
+    if (!server.inspectorUrl) throw new Error('no inspector URL');
+    inspector = await InspectorSession.open(server.inspectorUrl);
+    await delay(settleMs);
+    await inspector.collectGarbage();
+    const rssBefore = sampleProcess(server.pid).rssBytes;
+    const heapBefore = await inspector.heap();
+    const sessions = Math.ceil(participants / perSession);
+    const connected = await connectLoad(workers, server, { sessions, participants: perSession, rateHz: 0 }, `idle-${kind}`);
+    await delay(settleMs);
+    await inspector.collectGarbage();
+    const rssAfter = sampleProcess(server.pid).rssBytes;
+    const heapAfter = await inspector.heap();
+    await disconnectLoad(workers);
+    const n = connected.connected;
+    return {
+      participants: n, perSession, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter,
+      rssPerParticipant: (rssAfter - rssBefore) / n,
+      heapPerParticipant: (heapAfter.heapUsed - heapBefore.heapUsed) / n,
+      externalPerParticipant: (heapAfter.external - heapBefore.external) / n,
+      settleMs,
+    };
+  } finally {
+    inspector?.close();
+    await server.stop();
+  }
+}
+
+export interface StormFigures {
+  readonly participants: number;
+  readonly sessions: number;
+  readonly back: number;
+  readonly sameId: number;
+  /** Time the restarted relay took to listen, from the kill. */
+  readonly restartMs: number;
+  /** From the moment the new relay listens. */
+  readonly fromListen: { p50: number; p99: number; max: number };
+  readonly fromKill: { p50: number; p99: number; max: number };
+  readonly timeoutMs: number;
+}
+
+export async function measureStorm(launcher: Launcher, workers: readonly WorkerHandle[], sessions: number, timeoutMs: number): Promise<StormFigures> {
+  let server: RunningServer = await launcher.pairline();
+  try {
+    const shares = workers.map((_worker, index) => Math.floor(sessions / workers.length) + (index < sessions % workers.length ? 1 : 0));
+    await Promise.all(workers.map((worker, index) => worker.request<StormSetupResult>({ cmd: 'storm-setup', relay: server.httpBase, sessions: shares[index] ?? 0 }, 300_000)));
+    // Let the joins settle (resume tokens stored, rosters complete) before the crash.
+    await delay(1000);
+    await Promise.all(workers.map((worker) => worker.request({ cmd: 'storm-arm' })));
+    const killedAt = monoMs();
+    await server.kill9();
+    server = await launcher.pairline({ port: server.port });
+    const listeningAt = monoMs();
+    const results = await Promise.all(workers.map((worker) => worker.request<StormWaitResult>({ cmd: 'storm-wait', timeoutMs }, timeoutMs + 30_000)));
+    const backAt = results.flatMap((result) => result.backAt);
+    const back = backAt.filter((at): at is number => at !== undefined);
+    const stats = (origin: number): { p50: number; p99: number; max: number } => {
+      // Anyone not back counts as the full timeout, so a partial recovery cannot look fast.
+      const times = backAt.map((at) => (at === undefined ? timeoutMs : at - origin));
+      return { p50: quantileOf(times, 0.5), p99: quantileOf(times, 0.99), max: Math.max(...times) };
+    };
+    return {
+      participants: backAt.length, sessions, back: back.length, sameId: results.reduce((total, result) => total + result.sameId, 0),
+      restartMs: listeningAt - killedAt, fromListen: stats(listeningAt), fromKill: stats(killedAt), timeoutMs,
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.request({ cmd: 'storm-stop' }).catch(() => undefined)));
+    await server.stop();
+  }
+}

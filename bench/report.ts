@@ -1,0 +1,46 @@
+/** Markdown formatting of the figures. Every figure is printed as measured; nothing passes or fails. */
+import type { FanoutFigures } from './fanout';
+
+export function num(value: number, digits = 0): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
+}
+
+export function pct(value: number, digits = 2): string {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(digits)}%` : 'n/a';
+}
+
+export function mb(bytes: number): string {
+  return Number.isFinite(bytes) ? (bytes / 1024 / 1024).toFixed(1) : 'n/a';
+}
+
+export function kb(bytes: number): string {
+  return Number.isFinite(bytes) ? (bytes / 1024).toFixed(2) : 'n/a';
+}
+
+export function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : 'n/a';
+}
+
+export function closes(figures: FanoutFigures): string {
+  const entries = Object.entries(figures.closes);
+  return entries.length === 0 ? '' : ` (closed: ${entries.map(([code, count]) => `${count}×${code}`).join(', ')})`;
+}
+
+export const FANOUT_HEADER = [
+  '| load R×M@F | relay | delivered msg/s | delivery | p50 ms | p99 ms | p99.9 ms | max ms | relay CPU s/s | relay RSS MB | generator CPU s/s |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+
+export function fanoutRow(label: string, relay: string, figures: FanoutFigures): string {
+  return `| ${label} | ${relay}${closes(figures)} | ${num(figures.deliveredPerSecond)} | ${pct(figures.deliveryRatio)} | ${ms(figures.p50)} | ${ms(figures.p99)} | ${ms(figures.p999)} | ${ms(figures.max)} | ${num(figures.relayCpu, 2)} | ${mb(figures.relayRssBytes)} | ${num(figures.generatorCpu, 2)} |`;
+}
+
+export function ratioRow(label: string, pairline: FanoutFigures, floor: FanoutFigures): string {
+  return `| ${label} | Pairline ÷ floor | ${ratio(pairline.deliveredPerSecond, floor.deliveredPerSecond)} | | ${ratio(pairline.p50, floor.p50)} | ${ratio(pairline.p99, floor.p99)} | ${ratio(pairline.p999, floor.p999)} | | ${ratio(pairline.relayCpu, floor.relayCpu)} | ${ratio(pairline.relayRssBytes, floor.relayRssBytes)} | |`;
+}
