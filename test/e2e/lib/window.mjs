@@ -1,6 +1,7 @@
 // Drives one VS Code window (a code-server workbench page) the way a person does: the command
 // palette, input boxes, quick picks, notifications, the editor and the status bar. Editor text is
 // not read from the page (its lines are not in order); the Probe reads it in the extension host.
+/* global getComputedStyle -- evaluated in the page */
 import { waitUntil } from './wait.mjs';
 
 /** DOM id of Pairline's status bar item: `<extension id>.<item id>`. */
@@ -207,6 +208,29 @@ export class Window {
     await input.fill(`:${line}:${column}`);
     await page.keyboard.press('Enter');
     await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * Where the editor draws a decoration label (text drawn by CSS `::after`/`::before`, as
+   * `renderOptions.after.contentText` is), or undefined when none shows `text`.
+   * @param {string} text
+   * @returns {Promise<{ x: number, y: number, width: number, height: number } | undefined>}
+   */
+  async decorationLabel(text) {
+    return this.page.locator('.monaco-editor .view-lines span[class*="ced-"]').evaluateAll((spans, wanted) => {
+      for (const span of spans) {
+        for (const pseudo of ['::after', '::before']) {
+          const content = getComputedStyle(span, pseudo).content;
+          if (content === JSON.stringify(wanted)) {
+            const rect = span.getBoundingClientRect();
+            // The label is drawn after the span's own text: extend the box by the label's width.
+            const width = parseFloat(getComputedStyle(span, pseudo).width) || 0;
+            return { x: rect.x, y: rect.y, width: rect.width + width, height: rect.height };
+          }
+        }
+      }
+      return undefined;
+    }, text);
   }
 
   /** Type like a person (key by key) into whatever has focus. */

@@ -2,6 +2,7 @@
 // the right place; then both type on different lines at the same time and end with the same text.
 import assert from 'node:assert/strict';
 import { STEP, waitForSameText } from './common.mjs';
+import { waitUntil } from '../lib/wait.mjs';
 
 const ALICE_NOTE = ' // Alice: say hi';
 
@@ -35,12 +36,10 @@ export async function coEditingScenario(ctx) {
     assert.match(drawn.colorId, /^pairline\.participant\d$/);
 
     // On the page: the label is drawn in Bob's editor.
-    const label = bob.window.page.locator('.monaco-editor .view-lines span', { hasText: /^Alice$/ }).first();
-    await label.waitFor({ state: 'visible', timeout: 15_000 });
-    const box = await label.boundingBox();
-    if (box) {
+    const box = await waitUntil('Bob\'s editor draws the label "Alice"', () => bob.window.decorationLabel('Alice'), { timeoutMs: 15_000 });
+    {
       // README picture: a few lines around the label.
-      const clip = { x: Math.max(0, box.x - 330), y: Math.max(0, box.y - 70), width: 560, height: 170 };
+      const clip = { x: Math.max(0, box.x - 300), y: Math.max(0, box.y - 70), width: 620, height: 170 };
       ctx.docsShots.set('remote-cursor.png', await bob.window.page.screenshot({ clip }));
     }
     return `Bob sees Alice's text, her selection and her ${drawn.colorId} cursor labelled "${drawn.label}"`;
