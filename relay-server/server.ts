@@ -74,25 +74,26 @@ export class RelayServer {
     return `http://${host}:${address.port}`;
   }
 
-  /** Stops accepting, closes every socket with 1001 and waits (bounded) for them to go. */
+  /**
+   * Refuses new WebSockets (503) and turns /readyz to 503, closes every socket with 1001 and
+   * waits, at most the shutdown timeout, for them to go; then cuts the rest and stops listening.
+   * HTTP stays up while draining so load balancers see the relay is not ready.
+   */
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     clearInterval(this.heartbeatTimer);
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     for (const connection of this.connections) connection.close(CloseCode.GoingAway, 'relay shutting down');
-    this.http.closeIdleConnections();
-    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs).unref());
-    const drained = (async () => {
-      while (this.connections.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    })();
-    if ((await Promise.race([drained.then(() => 'drained' as const), deadline])) === 'timeout') {
+    const deadline = Date.now() + this.config.shutdownTimeoutMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (this.connections.size > 0) {
       this.logger.warn({ remaining: this.connections.size }, 'shutdown timeout: cutting the remaining connections');
       for (const connection of this.connections) connection.terminate();
     }
-    this.http.closeAllConnections();
     this.sessions.dispose();
-    await Promise.race([closed, deadline]);
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeAllConnections();
+    await closed;
   }
 
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {

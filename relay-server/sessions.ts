@@ -5,14 +5,15 @@
  */
 import {
   CloseCode, WRITE_KINDS, VOLATILE_KINDS, deriveSessionId, encodeMessage, hashSecret, newSecret, secretsEqual,
-  type ClientMessageOf, type ErrorCode, type GuestRole, type Participant, type RelayMessage,
+  type ClientMessageOf, type GuestRole,
 } from '../protocol';
+import { Approvals } from './approvals';
 import type { RelayConfig } from './config';
+import { Deadlines } from './deadlines';
 import type { RelayLogger } from './logger';
 import { LocalMembers, Member, type Peer } from './members';
+import { addGuest, lowestFreeColor, markOnline, newParticipantId, publicParticipant, sendError } from './participants';
 import type { ParticipantRecord, SessionRecord, SessionStore } from './store';
-
-const PALETTE_SIZE = 8;
 
 export interface SessionsOptions {
   readonly store: SessionStore;
@@ -27,24 +28,26 @@ export class Sessions {
   private readonly config: RelayConfig;
   private readonly logger: RelayLogger;
   private readonly now: () => number;
-  /** Resume-window and approval deadlines, by `session/participant`. */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Resume windows and approval waits. */
+  private readonly deadlines: Deadlines;
+  private readonly approvals: Approvals;
 
   constructor(options: SessionsOptions) {
     this.store = options.store;
     this.config = options.config;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.deadlines = new Deadlines(this.logger);
     this.members = new LocalMembers(this.store, {
       onAdmit: (member) => {
         this.admitted(member).catch((err: unknown) => this.logger.error({ err, session: member.session }, 'admitting a guest failed'));
       },
     });
+    this.approvals = new Approvals({ store: this.store, config: this.config, logger: this.logger, members: this.members, deadlines: this.deadlines, now: this.now });
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.deadlines.dispose();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -95,7 +98,7 @@ export class Sessions {
     await this.store.save(record);
     await this.enter(peer, record.id, record.hostId, { resumed: false, gap: false });
     await this.announce(record.id, record.hostId, 'updated');
-    await this.resendKnocks(record.id);
+    await this.approvals.resend(record.id);
   }
 
   async join(peer: Peer, message: ClientMessageOf<'join'>): Promise<void> {
@@ -126,22 +129,14 @@ export class Sessions {
     }
     const id = newParticipantId();
     if (record.settings.approval === 'auto') {
-      this.addGuest(record, id, message.name, record.settings.defaultRole);
+      addGuest(record, id, message.name, record.settings.defaultRole);
       await this.store.save(record);
       this.logger.info({ session: record.id, participant: id }, 'guest joined');
       await this.enter(peer, record.id, id, { resumed: false, gap: false });
       await this.announce(record.id, id, 'joined');
       return;
     }
-    const expiresAt = this.now() + this.config.approvalTimeoutMs;
-    record.knocks.push({ id, name: message.name, expiresAt });
-    await this.store.save(record);
-    this.members.add(new Member(peer, record.id, id, 'waiting'));
-    peer.settle();
-    peer.send({ type: 'waiting', timeoutMs: this.config.approvalTimeoutMs });
-    this.logger.info({ session: record.id, participant: id }, 'guest waiting for approval');
-    await this.toHost(record, { type: 'knock', participant: { id, name: message.name } });
-    this.schedule(record.id, id, this.config.approvalTimeoutMs, () => this.knockExpired(record.id, id));
+    await this.approvals.knock(peer, record, id, message.name);
   }
 
   async resume(peer: Peer, message: ClientMessageOf<'resume'>): Promise<void> {
@@ -164,13 +159,13 @@ export class Sessions {
     }
     markOnline(participant);
     await this.store.save(record);
-    this.clearTimer(record.id, participant.id);
+    this.deadlines.clear(record.id, participant.id);
     const replay = await this.store.replay(record.id, message.lastSeq);
     const gap = replay.gap || message.lastSeq > record.seq;
     this.logger.info({ session: record.id, participant: participant.id, lastSeq: message.lastSeq, gap }, 'participant resumed');
     await this.enter(peer, record.id, participant.id, { resumed: true, gap, lastSeq: message.lastSeq });
     await this.announce(record.id, participant.id, 'updated');
-    if (participant.id === record.hostId) await this.resendKnocks(record.id);
+    if (participant.id === record.hostId) await this.approvals.resend(record.id);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -178,31 +173,12 @@ export class Sessions {
 
   async approve(peer: Peer, message: ClientMessageOf<'approve'>): Promise<void> {
     const record = await this.hostRecord(peer, message.type);
-    if (!record) return;
-    const knock = this.takeKnock(record, message.participant);
-    if (!knock) return sendError(peer, 'unknown-participant', 'Nobody with that id is waiting to join.', message.type);
-    this.clearTimer(record.id, knock.id);
-    if (Object.keys(record.participants).length >= this.config.maxParticipants) {
-      await this.store.save(record);
-      await this.store.publish(record.id, { type: 'close', participant: knock.id, code: CloseCode.SessionFull, reason: 'the session is full' });
-      await this.toHost(record, { type: 'knock-withdrawn', participant: knock.id, reason: 'answered' });
-      return;
-    }
-    this.addGuest(record, knock.id, knock.name, message.role);
-    await this.store.save(record);
-    await this.toHost(record, { type: 'knock-withdrawn', participant: knock.id, reason: 'answered' });
-    await this.store.publish(record.id, { type: 'admit', participant: knock.id });
+    if (record) await this.approvals.approve(peer, record, message);
   }
 
   async deny(peer: Peer, message: ClientMessageOf<'deny'>): Promise<void> {
     const record = await this.hostRecord(peer, message.type);
-    if (!record) return;
-    const knock = this.takeKnock(record, message.participant);
-    if (!knock) return sendError(peer, 'unknown-participant', 'Nobody with that id is waiting to join.', message.type);
-    this.clearTimer(record.id, knock.id);
-    await this.store.save(record);
-    await this.store.publish(record.id, { type: 'close', participant: knock.id, code: CloseCode.Forbidden, reason: 'the host declined' });
-    await this.toHost(record, { type: 'knock-withdrawn', participant: knock.id, reason: 'answered' });
+    if (record) await this.approvals.deny(peer, record, message);
   }
 
   async setRole(peer: Peer, message: ClientMessageOf<'set-role'>): Promise<void> {
@@ -238,7 +214,7 @@ export class Sessions {
     const record = await this.store.get(member.session);
     this.members.remove(member);
     if (record) {
-      if (member.state === 'waiting') await this.withdrawKnock(record, member.participant, 'left');
+      if (member.state === 'waiting') await this.approvals.withdraw(record, member.participant, 'left');
       else if (member.participant === record.hostId) await this.endSession(record, 'the host ended the session');
       else {
         const participant = record.participants[member.participant];
@@ -291,7 +267,7 @@ export class Sessions {
     const record = await this.store.get(member.session);
     if (!record) return;
     if (member.state === 'waiting') {
-      await this.withdrawKnock(record, member.participant, 'left');
+      await this.approvals.withdraw(record, member.participant, 'left');
       return;
     }
     const participant = record.participants[member.participant];
@@ -302,7 +278,7 @@ export class Sessions {
     await this.store.save(record);
     this.logger.info({ session: record.id, participant: participant.id, windowMs }, 'participant disconnected; keeping its place');
     await this.announce(record.id, participant.id, 'updated');
-    this.schedule(record.id, participant.id, windowMs, () => this.placeExpired(record.id, participant.id));
+    this.deadlines.schedule(record.id, participant.id, windowMs, () => this.placeExpired(record.id, participant.id));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -378,45 +354,14 @@ export class Sessions {
     return record;
   }
 
-  private addGuest(record: SessionRecord, id: string, name: string, role: GuestRole): void {
-    record.participants[id] = { id, name, color: lowestFreeColor(record), role, state: 'online' };
-  }
-
   private addPlaceholders(record: SessionRecord, roster: ReadonlyArray<{ id: string; name: string; role: GuestRole; color: number }>, now: number): void {
     for (const entry of roster) {
       if (record.participants[entry.id] || entry.id === record.hostId) continue;
       if (Object.keys(record.participants).length >= this.config.maxParticipants - 1) break;
       const expiresAt = now + this.config.guestResumeMs;
       record.participants[entry.id] = { id: entry.id, name: entry.name, color: entry.color, role: entry.role, state: 'reconnecting', expiresAt };
-      this.schedule(record.id, entry.id, this.config.guestResumeMs, () => this.placeExpired(record.id, entry.id));
+      this.deadlines.schedule(record.id, entry.id, this.config.guestResumeMs, () => this.placeExpired(record.id, entry.id));
     }
-  }
-
-  private takeKnock(record: SessionRecord, id: string): { id: string; name: string } | undefined {
-    const index = record.knocks.findIndex((knock) => knock.id === id);
-    if (index < 0) return undefined;
-    const [knock] = record.knocks.splice(index, 1);
-    return knock;
-  }
-
-  private async withdrawKnock(record: SessionRecord, id: string, reason: 'left' | 'timeout'): Promise<void> {
-    if (!this.takeKnock(record, id)) return;
-    this.clearTimer(record.id, id);
-    await this.store.save(record);
-    await this.toHost(record, { type: 'knock-withdrawn', participant: id, reason });
-  }
-
-  private async knockExpired(session: string, id: string): Promise<void> {
-    const record = await this.store.get(session);
-    if (!record || !record.knocks.some((knock) => knock.id === id)) return;
-    await this.withdrawKnock(record, id, 'timeout');
-    await this.store.publish(session, { type: 'close', participant: id, code: CloseCode.Timeout, reason: 'the host did not answer in time' });
-  }
-
-  private async resendKnocks(session: string): Promise<void> {
-    const record = await this.store.get(session);
-    if (!record) return;
-    for (const knock of record.knocks) await this.toHost(record, { type: 'knock', participant: { id: knock.id, name: knock.name } });
   }
 
   private async placeExpired(session: string, participantId: string): Promise<void> {
@@ -435,20 +380,18 @@ export class Sessions {
 
   private async dropParticipant(record: SessionRecord, participant: ParticipantRecord, reason: 'left' | 'removed' | 'timeout'): Promise<void> {
     delete record.participants[participant.id];
-    this.clearTimer(record.id, participant.id);
+    this.deadlines.clear(record.id, participant.id);
     await this.store.save(record);
     await this.store.clearPresence(record.id, participant.id);
-    const local = this.members.get(record.id, participant.id);
     await this.store.publish(record.id, {
       type: 'message', label: 'roster', except: participant.id,
       frame: encodeMessage({ type: 'roster', change: 'left', participant: publicParticipant(participant), reason }),
     });
-    if (local && reason !== 'removed') this.members.remove(local);
   }
 
   private async endSession(record: SessionRecord, reason: string): Promise<void> {
     this.logger.info({ session: record.id }, 'session ended');
-    for (const id of [...Object.keys(record.participants), ...record.knocks.map((knock) => knock.id)]) this.clearTimer(record.id, id);
+    for (const id of [...Object.keys(record.participants), ...record.knocks.map((knock) => knock.id)]) this.deadlines.clear(record.id, id);
     await this.store.delete(record.id);
     const host = this.members.get(record.id, record.hostId);
     if (host) {
@@ -464,47 +407,4 @@ export class Sessions {
     const frame = encodeMessage({ type: 'roster', change, participant: publicParticipant(participant), ...(reason ? { reason } : {}) });
     await this.store.publish(session, includeSelf ? { type: 'message', frame, label: 'roster' } : { type: 'message', frame, label: 'roster', except: participantId });
   }
-
-  private async toHost(record: SessionRecord, message: RelayMessage): Promise<void> {
-    await this.store.publish(record.id, { type: 'message', frame: encodeMessage(message), label: message.type, to: record.hostId });
-  }
-
-  private schedule(session: string, participant: string, delayMs: number, action: () => Promise<void>): void {
-    this.clearTimer(session, participant);
-    const key = `${session}/${participant}`;
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      action().catch((err: unknown) => this.logger.error({ err, session }, 'a session deadline failed'));
-    }, delayMs);
-    this.timers.set(key, timer);
-  }
-
-  private clearTimer(session: string, participant: string): void {
-    const key = `${session}/${participant}`;
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
-  }
-}
-
-function newParticipantId(): string {
-  return newSecret(9);
-}
-
-function markOnline(participant: ParticipantRecord): void {
-  participant.state = 'online';
-  delete participant.expiresAt;
-}
-
-function lowestFreeColor(record: SessionRecord): number {
-  const used = new Set(Object.values(record.participants).map((participant) => participant.color));
-  for (let color = 0; color < PALETTE_SIZE; color += 1) if (!used.has(color)) return color;
-  return Object.keys(record.participants).length % PALETTE_SIZE;
-}
-
-function publicParticipant(participant: ParticipantRecord): Participant {
-  return { id: participant.id, name: participant.name, color: participant.color, role: participant.role, state: participant.state };
-}
-
-function sendError(peer: Peer, code: ErrorCode, message: string, ref: string): void {
-  peer.send({ type: 'error', code, message, ref });
 }

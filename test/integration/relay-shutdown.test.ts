@@ -3,7 +3,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { CloseCode } from '../../protocol';
-import { closeAll, connectHello, hostSession, joinSession, type RawClient } from '../support/relay-client';
+import { closeAll, connectHello, hostSession, joinSession, refusedUpgrade, type RawClient } from '../support/relay-client';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 describe('relay shutdown', function () {
@@ -34,14 +34,20 @@ describe('relay shutdown', function () {
     });
   }
 
-  it('cuts a client that never answers the close and still exits within the timeout', async function () {
-    relay = await startRelay({ args: ['--shutdown-timeout-ms', '500'] });
+  it('reports not ready and refuses upgrades while draining, cuts a client that never answers, exits in time', async function () {
+    relay = await startRelay({ args: ['--shutdown-timeout-ms', '1500'] });
     const stubborn = await connectHello(relay.wsUrl);
     clients.push(stubborn);
     // Stop reading: the closing handshake can never complete from this side.
     (stubborn.socket as unknown as { _socket: { pause(): void } })._socket.pause();
     const started = Date.now();
-    assert.equal(await relay.stop(), 0);
-    assert.ok(Date.now() - started < 2500, `exited after ${Date.now() - started} ms`);
+    const exited = relay.stop();
+    await relay.waitForLog((line) => line.msg === 'shutting down');
+    const ready = await fetch(`${relay.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal((await refusedUpgrade(relay.wsUrl)).status, 503);
+    assert.equal(await exited, 0);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 1000 && elapsed < 3500, `exited after ${elapsed} ms`);
   });
 });
