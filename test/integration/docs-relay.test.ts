@@ -1,0 +1,209 @@
+/**
+ * Document sync through the real relay process and real WebSockets: a host and two guests, each
+ * behind its own chaos proxy, type concurrently while links are cut and blackholed (and, in the
+ * second test, the relay is killed and restarted on the same port). Once the network heals, every
+ * replica has the same text, every insert anyone typed is there exactly once, and nobody healed.
+ *
+ * Fewer runs than the unit property (each run costs real reconnects): FC_NUM_RUNS_RELAY=20.
+ * Reproduce with FC_SEED=<seed printed on failure>.
+ */
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { DocumentSync } from '../../client/docs/document-sync';
+import type { SharedDocument } from '../../client/docs/shared-document';
+import { splitsSurrogatePair } from '../../client/docs/text-edits';
+import { stateDigest } from '../../client/docs/yjs-codec';
+import { systemClock } from '../../client/ports';
+import { SessionClient } from '../../client/session-client';
+import { WebSocketTransport } from '../../client/ws-transport';
+import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
+import { MemorySource, RecordingLogger } from '../support/docs-harness';
+import { startRelay, type RunningRelay } from '../support/relay-process';
+
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS_RELAY ?? 4);
+const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
+/** Short timings so a dead link takes a second, not twenty. */
+const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
+const MARKER = /⟦\d+⟧/g;
+
+type Action =
+  | { type: 'insert'; who: number; at: number; filler: string }
+  | { type: 'delete'; who: number; at: number; size: number }
+  | { type: 'cut'; who: number }
+  | { type: 'blackhole'; who: number; on: boolean }
+  | { type: 'pause'; ms: number };
+
+const fragment = fc.constantFrom('a', ' ', '\n', '\r\n', 'é', '中', '😀', '𝄞', 'xyz');
+const filler = fc.array(fragment, { maxLength: 5 }).map((parts) => parts.join(''));
+const who = fc.integer({ min: 0, max: 2 });
+const fraction = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+const actions = fc.array(fc.oneof(
+  { weight: 8, arbitrary: fc.record({ type: fc.constant('insert' as const), who, at: fraction, filler }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('delete' as const), who, at: fraction, size: fc.integer({ min: 1, max: 20 }) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('cut' as const), who }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('blackhole' as const), who, on: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('pause' as const), ms: fc.integer({ min: 1, max: 120 }) }) },
+), { minLength: 5, maxLength: 40 });
+
+interface Participant {
+  readonly client: SessionClient;
+  readonly sync: DocumentSync;
+  readonly proxy: ChaosProxy;
+  readonly logger: RecordingLogger;
+  doc?: SharedDocument;
+}
+
+function safeInsertOffset(text: string, offset: number): number {
+  for (const match of text.matchAll(MARKER)) {
+    if (offset > match.index && offset < match.index + match[0].length) return match.index;
+  }
+  return splitsSurrogatePair(text, offset) ? offset - 1 : offset;
+}
+
+function safeDeleteRange(text: string, start: number, end: number): [number, number] | undefined {
+  end = Math.min(end, text.length);
+  for (const match of text.matchAll(MARKER)) {
+    const markerEnd = match.index + match[0].length;
+    if (markerEnd <= start || match.index >= end) continue;
+    if (start < match.index) end = match.index;
+    else start = Math.min(markerEnd, end);
+  }
+  if (splitsSurrogatePair(text, start)) start--;
+  if (splitsSurrogatePair(text, end)) end++;
+  return end > start ? [start, end] : undefined;
+}
+
+/** Checks `condition` now and every 50 ms until it holds or `timeoutMs` passed. */
+async function eventually(condition: () => boolean, what: () => string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('document sync through the real relay', function () {
+  this.timeout(300_000);
+  let relay: RunningRelay | undefined;
+  const proxies: ChaosProxy[] = [];
+  const participants: Participant[] = [];
+
+  async function cleanupSession(): Promise<void> {
+    for (const participant of participants.splice(0)) {
+      participant.sync.dispose();
+      participant.client.dispose();
+    }
+    for (const proxy of proxies.splice(0)) await proxy.close();
+  }
+
+  afterEach(async () => {
+    await cleanupSession();
+    await relay?.kill9();
+    relay = undefined;
+  });
+
+  async function startSession(initial: string): Promise<Participant[]> {
+    relay ??= await startRelay();
+    const source = new MemorySource({ 'doc.txt': initial });
+    const make = async (name: string, mode: ConstructorParameters<typeof SessionClient>[0]['mode']): Promise<Participant> => {
+      const proxy = await startChaosProxy(relay!.port);
+      proxies.push(proxy);
+      const client = new SessionClient({
+        relay: proxy.url, name, mode, transport: new WebSocketTransport({ handshakeTimeoutMs: 1_000, closeTimeoutMs: 200 }),
+        clock: systemClock, random: Math.random, logger: new RecordingLogger(), options: FAST,
+      });
+      const logger = new RecordingLogger();
+      const sync = new DocumentSync({
+        client, clock: systemClock, logger, limits: { hashIntervalMs: 300, openTimeoutMs: 10_000 },
+        ...(mode.type === 'host' ? { source } : {}),
+      });
+      const participant: Participant = { client, sync, proxy, logger };
+      participants.push(participant);
+      return participant;
+    };
+    const host = await make('Hana', { type: 'host', settings: { approval: 'auto', defaultRole: 'editor' } });
+    await host.client.start();
+    const invite = { relay: relay.url, session: host.client.session!, inviteSecret: host.client.resumeState!.inviteSecret, key: host.client.resumeState!.key! };
+    const guests = [await make('Gus', { type: 'guest', invite }), await make('Gia', { type: 'guest', invite })];
+    for (const guest of guests) await guest.client.start();
+    host.doc = await host.sync.open('doc.txt');
+    for (const guest of guests) guest.doc = await guest.sync.open('doc.txt');
+    return [host, ...guests];
+  }
+
+  async function play(all: Participant[], steps: Action[], markers: string[], restartAt?: number): Promise<void> {
+    for (const [index, step] of steps.entries()) {
+      if (index === restartAt) {
+        const port = relay!.port;
+        await relay!.kill9();
+        relay = await startRelay({ port });
+      }
+      switch (step.type) {
+        case 'insert': {
+          const doc = all[step.who].doc!;
+          const marker = `⟦${markers.length}⟧`;
+          markers.push(marker);
+          const at = safeInsertOffset(doc.text, Math.floor(step.at * (doc.text.length + 1)));
+          doc.applyLocalEdits([{ offset: at, deleteCount: 0, insert: step.filler + marker }]);
+          break;
+        }
+        case 'delete': {
+          const doc = all[step.who].doc!;
+          const at = Math.floor(step.at * (doc.text.length + 1));
+          const range = safeDeleteRange(doc.text, at, at + step.size);
+          if (range) doc.applyLocalEdits([{ offset: range[0], deleteCount: range[1] - range[0], insert: '' }]);
+          break;
+        }
+        case 'cut':
+          all[step.who].proxy.cut();
+          break;
+        case 'blackhole':
+          all[step.who].proxy.blackhole(step.on);
+          break;
+        case 'pause':
+          // Lets traffic (and reconnects) happen between edits: part of the scenario, not a wait.
+          await new Promise((resolve) => setTimeout(resolve, step.ms));
+          break;
+      }
+    }
+  }
+
+  async function healAndCheck(all: Participant[], markers: string[]): Promise<void> {
+    for (const participant of all) participant.proxy.blackhole(false);
+    await eventually(() => all.every((participant) => participant.client.state === 'connected'), () => `everyone connected (${all.map((p) => p.client.state).join(', ')})`);
+    const texts = (): string[] => all.map((participant) => participant.doc!.text);
+    await eventually(
+      () => new Set(texts()).size === 1 && new Set(all.map((participant) => stateDigest(participant.doc!.yDoc))).size === 1,
+      () => `convergence; lengths ${texts().map((text) => text.length).join(', ')}`,
+    );
+    const text = texts()[0];
+    for (const marker of markers) assert.equal(text.split(marker).length - 1, 1, `insert ${marker} is present exactly once`);
+    assert.deepEqual(all.map((participant) => participant.sync.heals), [0, 0, 0], 'no heal');
+  }
+
+  it(`converges through cut and blackholed links (${NUM_RUNS} runs)`, async () => {
+    await fc.assert(fc.asyncProperty(fc.constantFrom('', 'shared\r\ntext 😀\r\n', 'line\n'.repeat(2000)), actions, async (initial, steps) => {
+      try {
+        const all = await startSession(initial);
+        const markers: string[] = [];
+        await play(all, steps, markers);
+        await healAndCheck(all, markers);
+      } finally {
+        await cleanupSession();
+      }
+    }), { numRuns: NUM_RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) });
+  });
+
+  it('converges when the relay is killed and restarted in the middle of concurrent edits', async () => {
+    await fc.assert(fc.asyncProperty(actions, fc.integer({ min: 0, max: 39 }), async (steps, restartAt) => {
+      try {
+        const all = await startSession('before the restart\r\n');
+        const markers: string[] = [];
+        await play(all, steps, markers, Math.min(restartAt, steps.length - 1));
+        await healAndCheck(all, markers);
+      } finally {
+        await cleanupSession();
+      }
+    }), { numRuns: Math.max(1, Math.ceil(NUM_RUNS / 2)), ...(SEED !== undefined ? { seed: SEED } : {}) });
+  });
+});
