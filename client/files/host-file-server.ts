@@ -61,6 +61,7 @@ interface PendingWrite {
 
 const SNAPSHOT_LIFETIME_MS = 60_000;
 const MAX_SNAPSHOTS = 8;
+const SNAPSHOT_REUSE_MS = 5_000;
 const MAX_PENDING_WRITES_PER_SENDER = 4;
 
 export class HostFileServer implements Disposable {
@@ -70,6 +71,8 @@ export class HostFileServer implements Disposable {
   private readonly writes = new Map<string, PendingWrite>();
   private readonly snapshots = new Map<string, { result: WalkResult; createdAt: number }>();
   private snapshotCounter = 0;
+  private walking: Promise<WalkResult> | undefined;
+  private changedSinceSnapshot = false;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly maxFileBytes: number;
@@ -132,6 +135,7 @@ export class HostFileServer implements Disposable {
   }
 
   private announce(events: FileChange[]): void {
+    this.changedSinceSnapshot = true;
     for (let start = 0; start < events.length; start += MAX_CHANGES_PER_MESSAGE) {
       this.client.send('file', encodePayload({ type: 'changes', events: events.slice(start, start + MAX_CHANGES_PER_MESSAGE) }));
     }
@@ -243,7 +247,17 @@ export class HostFileServer implements Disposable {
       if (!snapshot || !Number.isInteger(offset) || offset < 0) throw new FileAccessError('bad-request', 'The file list changed or expired; start again.');
       return { token, offset, result: snapshot.result };
     }
-    const result = await this.sharedFiles();
+    // Guests asking at about the same time share one walk of the tree, so repeated requests
+    // cannot make the host walk a large tree over and over; a change starts a fresh one.
+    const latest = [...this.snapshots.entries()].at(-1);
+    if (latest && !this.changedSinceSnapshot && now - latest[1].createdAt <= SNAPSHOT_REUSE_MS) {
+      return { token: latest[0], offset: 0, result: latest[1].result };
+    }
+    this.walking ??= this.sharedFiles().finally(() => {
+      this.walking = undefined;
+    });
+    this.changedSinceSnapshot = false;
+    const result = await this.walking;
     const token = `s${++this.snapshotCounter}`;
     this.snapshots.set(token, { result, createdAt: now });
     while (this.snapshots.size > MAX_SNAPSHOTS) {

@@ -115,6 +115,8 @@ export class GitIgnoreOracle implements IgnoreOracle {
           }
           resolve(new Set(stdout.split('\0').filter((path) => path.length > 0)));
         });
+      // git exits at once outside a work tree; writing to its closed stdin is then EPIPE.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(paths.join('\0') + '\0');
     });
   }
