@@ -109,6 +109,26 @@ describe('shared files: change events', () => {
     assert.deepEqual(changeMessages(session, host), [[{ type: 'changed', path: 'src/a.ts' }]]);
   });
 
+  it('lists a new file right after its change went out (no stale file list)', async () => {
+    const clock = new FakeClock();
+    const watcher = manualWatcher();
+    server = await HostFileServer.create(host, { folders: [{ path: fixture.shared }], clock, watchFolder: watcher.watchFolder });
+    const guest = session.participants.get('guest001');
+    assert.ok(guest);
+    const files = new RemoteFiles(guest, { clock });
+    try {
+      assert.ok(!(await files.listFiles()).files.includes('src/later.ts'));
+      assert.ok(!(await files.listFiles()).files.includes('src/later.ts'));
+      await fs.writeFile(onDisk('src/later.ts'), 'later');
+      watcher.emit('src/later.ts');
+      await clock.advance(100);
+      await server.flushChanges();
+      assert.ok((await files.listFiles()).files.includes('src/later.ts'));
+    } finally {
+      files.dispose();
+    }
+  });
+
   it('prefixes paths with the folder name when several folders are shared', async () => {
     const clock = new FakeClock();
     const watcher = manualWatcher();
