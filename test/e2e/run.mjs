@@ -59,6 +59,7 @@ async function main() {
   const suiteTimer = setTimeout(() => {
     timedOut = true;
     print(`\nsuite timed out after ${SUITE_TIMEOUT_MS / 60_000} min`);
+    suite?.fail('suite-timeout', `the suite did not finish within ${SUITE_TIMEOUT_MS / 60_000} min`);
     finish(suite, started, cleanups, true).finally(() => process.exit(1));
   }, SUITE_TIMEOUT_MS);
 
@@ -119,6 +120,7 @@ async function main() {
   } catch (error) {
     print(`\nsuite error: ${error instanceof Error ? error.stack : String(error)}`);
     if (suite?.lastScreenshot) print(`last screenshot: ${suite.lastScreenshot}`);
+    suite?.fail('suite-error', error instanceof Error ? error.message : String(error));
     exitCode = 1;
   } finally {
     clearTimeout(suiteTimer);

@@ -99,6 +99,15 @@ export class Suite {
     return false;
   }
 
+  /**
+   * Count something that went wrong outside any step (setup, a suite timeout) as a failed step.
+   * @param {string} name
+   * @param {string} reason
+   */
+  fail(name, reason) {
+    this.results.push({ name, status: 'failed', seconds: 0, reason });
+  }
+
   /** "N passed, N failed" */
   closingLine() {
     const passed = this.results.filter((r) => r.status === 'passed').length;
