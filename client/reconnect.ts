@@ -1,9 +1,9 @@
 /**
  * When to try again. Counts attempts, waits a full-jitter backoff before each, and forgets the count
  * only once a connection has stayed up for a while: a relay that accepts and drops us at once must
- * not get hammered at the base delay forever.
+ * not get hammered at the base delay forever. Also decides, per close code, whether to retry at all.
  */
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../protocol';
+import { backoffDelay, closePolicy, CloseCode, DEFAULT_BACKOFF, type BackoffOptions } from '../protocol';
 import type { Clock, Random, TimerHandle } from './ports';
 
 export interface ReconnectOptions {
@@ -94,5 +94,41 @@ export class ReconnectScheduler {
   private clearStable(): void {
     if (this.stableTimer) this.clock.clearTimeout(this.stableTimer);
     this.stableTimer = undefined;
+  }
+}
+
+/** What to do after a connection closed or failed to open (not one we closed on purpose). */
+export type AfterClose =
+  | { readonly action: 'stop'; readonly reason: string }
+  | {
+    readonly action: 'retry';
+    readonly state: 'reconnecting' | 'waiting-for-host';
+    readonly reason: string;
+    readonly immediate: boolean;
+    /** The relay lost the session, and with it our resume token. */
+    readonly forgetToken: boolean;
+  };
+
+/**
+ * The protocol's close policy, adjusted for who we are and where we were: an unanswered knock is
+ * final, and a host does not wait for itself when the relay lost its session — it re-registers.
+ */
+export function afterClose(code: number, reason: string, side: 'host' | 'guest', waitingForApproval: boolean): AfterClose {
+  if (code === CloseCode.Timeout && waitingForApproval) {
+    return { action: 'stop', reason: 'The host did not answer your request to join in time. Ask them, then join again.' };
+  }
+  const policy = closePolicy(code, reason);
+  const retry = { action: 'retry', state: 'reconnecting', reason: policy.explanation, immediate: false, forgetToken: false } as const;
+  switch (policy.action) {
+    case 'stop':
+      return { action: 'stop', reason: policy.explanation };
+    case 'wait-for-host':
+      return side === 'host'
+        ? { ...retry, reason: 'The relay does not have the session (it restarted?); registering it again.', forgetToken: true }
+        : { ...retry, state: 'waiting-for-host', forgetToken: true };
+    case 'retry-now':
+      return { ...retry, immediate: true };
+    case 'retry':
+      return retry;
   }
 }

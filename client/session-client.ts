@@ -2,25 +2,24 @@
  * One participant's connection to a session: the connection state machine, heartbeat, reconnect
  * with backoff, resume, presence and roster. Platform-free; the transport, clock, random source and
  * logger come in through the constructor. Liveness lives in heartbeat.ts, retry timing in
- * reconnect.ts and resume bookkeeping in resume.ts; this file wires them to the wire protocol.
+ * reconnect.ts, resume bookkeeping in resume.ts, opening relayed bodies in inbound.ts; this file
+ * wires them to the wire protocol.
  */
 import {
-  closePolicy, CloseCode, encodeMessage, encodePayload, encryptedCodec, formatInviteLink,
-  parsePayload, parseRelayMessage, plainCodec, PresencePayloadSchema, PROTOCOL_VERSION,
-  relayWebSocketUrl, safetyCode, SUBPROTOCOL, BodyError,
+  CloseCode, encodeMessage, encodePayload, encryptedCodec, formatInviteLink,
+  parseRelayMessage, plainCodec, PresencePayloadSchema, PROTOCOL_VERSION, relayWebSocketUrl,
+  safetyCode, SUBPROTOCOL,
   type BodyCodec, type ClientMessage, type GuestRole, type Participant, type PresencePayload,
   type RelayedKind, type RelayMessage, type RelayMessageOf, type Role,
 } from '../protocol';
-import type {
-  ClientError, ConnectionState, Inbound, JoinInfo, Knock, RemotePresence, ResumeState, RosterChange,
-  RoundTrip, SessionClientApi, StateChange,
-} from './api';
-import { Emitter } from './events';
+import type { ConnectionState, JoinInfo, ResumeState, RoundTrip, SessionClientApi, StateChange } from './api';
 import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat';
-import type { Clock, Connection, Logger, Random, TimerHandle, Transport } from './ports';
-import { DEFAULT_RECONNECT, ReconnectScheduler, type ReconnectOptions } from './reconnect';
-import { ResumeBook } from './resume';
+import { openRelayed } from './inbound';
 import { membershipFor, type SessionMode } from './membership';
+import type { Clock, Connection, Logger, Random, TimerHandle, Transport } from './ports';
+import { afterClose, DEFAULT_RECONNECT, ReconnectScheduler, type ReconnectOptions } from './reconnect';
+import { ResumeBook } from './resume';
+import { deferred, SessionEvents } from './session-events';
 import { ABNORMAL_CLOSURE, TransportError } from './transport-error';
 
 export type { SessionMode, HostMode, GuestMode } from './membership';
@@ -60,29 +59,18 @@ interface Link {
 }
 
 export class SessionClient implements SessionClientApi {
-  private readonly stateEmitter = new Emitter<StateChange>();
-  private readonly joinEmitter = new Emitter<JoinInfo>();
-  private readonly rosterEmitter = new Emitter<RosterChange>();
-  private readonly presenceEmitter = new Emitter<RemotePresence>();
-  private readonly roundTripEmitter = new Emitter<RoundTrip>();
-  private readonly knockEmitter = new Emitter<Knock>();
-  private readonly withdrawEmitter = new Emitter<{ participant: string; reason: string }>();
-  private readonly receiveEmitter = new Emitter<Inbound>();
-  private readonly errorEmitter = new Emitter<ClientError>();
-  private readonly followEmitter = new Emitter<{ participant: string | undefined; reason: string }>();
-  private readonly resumeStateEmitter = new Emitter<ResumeState | undefined>();
-
-  readonly onDidChangeState = this.stateEmitter.event;
-  readonly onDidJoin = this.joinEmitter.event;
-  readonly onDidChangeRoster = this.rosterEmitter.event;
-  readonly onDidReceivePresence = this.presenceEmitter.event;
-  readonly onDidMeasureRoundTrip = this.roundTripEmitter.event;
-  readonly onDidKnock = this.knockEmitter.event;
-  readonly onDidWithdrawKnock = this.withdrawEmitter.event;
-  readonly onDidReceive = this.receiveEmitter.event;
-  readonly onDidError = this.errorEmitter.event;
-  readonly onDidChangeFollowing = this.followEmitter.event;
-  readonly onDidChangeResumeState = this.resumeStateEmitter.event;
+  private readonly events = new SessionEvents();
+  readonly onDidChangeState = this.events.state.event;
+  readonly onDidJoin = this.events.join.event;
+  readonly onDidChangeRoster = this.events.roster.event;
+  readonly onDidReceivePresence = this.events.presence.event;
+  readonly onDidMeasureRoundTrip = this.events.roundTrip.event;
+  readonly onDidKnock = this.events.knock.event;
+  readonly onDidWithdrawKnock = this.events.withdraw.event;
+  readonly onDidReceive = this.events.receive.event;
+  readonly onDidError = this.events.error.event;
+  readonly onDidChangeFollowing = this.events.following.event;
+  readonly onDidChangeResumeState = this.events.resumeState.event;
 
   private readonly timings: SessionClientTimings;
   private readonly book: ResumeBook;
@@ -101,8 +89,8 @@ export class SessionClient implements SessionClientApi {
   private presence: PresencePayload | undefined;
   private followingValue: string | undefined;
   private closing: { reason: string; timer?: TimerHandle } | undefined;
-  private readonly firstJoin: { promise: Promise<JoinInfo>; resolve(info: JoinInfo): void; reject(err: Error): void };
-  private readonly closed: { promise: Promise<void>; resolve(): void };
+  private readonly firstJoin = deferred<JoinInfo>();
+  private readonly closed = deferred<void>();
   private disposed = false;
 
   constructor(private readonly options: SessionClientOptions) {
@@ -113,14 +101,6 @@ export class SessionClient implements SessionClientApi {
     this.book = new ResumeBook(membership, options.resumeState);
     this.codec = membership.key ? encryptedCodec(membership.session, membership.key) : plainCodec();
     this.reconnect = new ReconnectScheduler(options.clock, options.random, this.timings);
-    let resolveJoin!: (info: JoinInfo) => void;
-    let rejectJoin!: (err: Error) => void;
-    const promise = new Promise<JoinInfo>((resolve, reject) => { resolveJoin = resolve; rejectJoin = reject; });
-    // Only callers of start() should see the rejection; an ignored start() must not crash the process.
-    promise.catch(() => undefined);
-    this.firstJoin = { promise, resolve: resolveJoin, reject: rejectJoin };
-    let resolveClosed!: () => void;
-    this.closed = { promise: new Promise<void>((resolve) => { resolveClosed = resolve; }), resolve: resolveClosed };
   }
 
   get state(): ConnectionState { return this.stateValue; }
@@ -205,9 +185,7 @@ export class SessionClient implements SessionClientApi {
     // Not a leave: the relay keeps our place so a restarted process can resume from resumeState.
     this.dropLink(CloseCode.GoingAway, 'client shut down');
     this.reconnect.dispose();
-    for (const emitter of [this.stateEmitter, this.joinEmitter, this.rosterEmitter, this.presenceEmitter,
-      this.roundTripEmitter, this.knockEmitter, this.withdrawEmitter, this.receiveEmitter, this.errorEmitter,
-      this.followEmitter, this.resumeStateEmitter]) emitter.dispose();
+    this.events.dispose();
   }
 
   // --- connections --------------------------------------------------------------------------
@@ -242,7 +220,7 @@ export class SessionClient implements SessionClientApi {
       },
       onRoundTrip: (roundTrip) => {
         this.roundTripValue = roundTrip;
-        this.roundTripEmitter.fire(roundTrip);
+        this.events.roundTrip.fire(roundTrip);
       },
     }, this.roundTripSamples);
     this.link = { connection, heartbeat };
@@ -268,25 +246,10 @@ export class SessionClient implements SessionClientApi {
     this.reconnect.noteDisconnected();
     this.logger.info('connection closed', { code, reason });
     if (this.closing) return this.finish(this.closing.reason, code);
-    if (code === CloseCode.Timeout && this.stateValue === 'waiting-for-approval') {
-      return this.finish('The host did not answer your request to join in time. Ask them, then join again.', code);
-    }
-    const policy = closePolicy(code, reason);
-    switch (policy.action) {
-      case 'stop':
-        return this.finish(policy.explanation, code);
-      case 'wait-for-host':
-        // Whatever token we held died with the relay's copy of the session.
-        this.book.dropToken();
-        if (this.book.membership.side === 'host') {
-          return this.retry('reconnecting', 'The relay does not have the session (it restarted?); registering it again.', code);
-        }
-        return this.retry('waiting-for-host', policy.explanation, code);
-      case 'retry-now':
-        return this.retry('reconnecting', policy.explanation, code, true);
-      case 'retry':
-        return this.retry('reconnecting', policy.explanation, code);
-    }
+    const next = afterClose(code, reason, this.book.membership.side, this.stateValue === 'waiting-for-approval');
+    if (next.action === 'stop') return this.finish(next.reason, code);
+    if (next.forgetToken) this.book.dropToken();
+    this.retry(next.state, next.reason, code, next.immediate);
   }
 
   private retry(state: ConnectionState, reason: string, closeCode: number, immediate = false): void {
@@ -299,9 +262,9 @@ export class SessionClient implements SessionClientApi {
     this.reconnect.dispose();
     if (this.closing?.timer) this.clock.clearTimeout(this.closing.timer);
     this.transition('ended', reason, closeCode === undefined ? {} : { closeCode });
-    this.resumeStateEmitter.fire(undefined);
+    this.events.resumeState.fire(undefined);
     this.firstJoin.reject(new Error(reason));
-    this.closed.resolve();
+    this.closed.resolve(undefined);
   }
 
   private shutDown(message: ClientMessage, reason: string): Promise<void> {
@@ -339,9 +302,9 @@ export class SessionClient implements SessionClientApi {
       case 'waiting':
         return this.transition('waiting-for-approval', 'Waiting for the host to let you in…');
       case 'knock':
-        return this.knockEmitter.fire({ participant: message.participant });
+        return this.events.knock.fire({ participant: message.participant });
       case 'knock-withdrawn':
-        return this.withdrawEmitter.fire({ participant: message.participant, reason: message.reason });
+        return this.events.withdraw.fire({ participant: message.participant, reason: message.reason });
       case 'roster':
         return this.onRoster(message);
       case 'relayed':
@@ -375,8 +338,8 @@ export class SessionClient implements SessionClientApi {
       session: joined.session, you: joined.you, roster: this.roster, settings: joined.settings,
       resumed: joined.resumed, needsResync,
     };
-    this.joinEmitter.fire(info);
-    this.resumeStateEmitter.fire(this.book.snapshot());
+    this.events.join.fire(info);
+    this.events.resumeState.fire(this.book.snapshot());
     this.sendPresence();
     this.firstJoin.resolve(info);
   }
@@ -391,8 +354,8 @@ export class SessionClient implements SessionClientApi {
       if (participant.id === this.meValue?.id) this.meValue = participant;
     }
     this.book.rememberRoster(this.roster);
-    this.rosterEmitter.fire({ change, participant, ...(message.reason ? { reason: message.reason } : {}) });
-    if (this.book.membership.side === 'host') this.resumeStateEmitter.fire(this.book.snapshot());
+    this.events.roster.fire({ change, participant, ...(message.reason ? { reason: message.reason } : {}) });
+    if (this.book.membership.side === 'host') this.events.resumeState.fire(this.book.snapshot());
   }
 
   private onRelayed(message: RelayMessageOf<'relayed'>): void {
@@ -400,24 +363,16 @@ export class SessionClient implements SessionClientApi {
       this.logger.debug('dropped a relayed message already delivered', { seq: message.seq });
       return;
     }
-    const from = this.rosterById.get(message.from);
-    let payload: Uint8Array;
-    try {
-      payload = this.codec.open(message.kind, message.from, message.body);
-    } catch (err) {
-      const detail = err instanceof BodyError ? err.message : 'it could not be read';
-      this.report('bad-body', `Dropped a ${message.kind} message from ${from?.name ?? message.from}: ${detail}.`);
-      return;
+    const opened = openRelayed(this.codec, message, this.rosterById.get(message.from));
+    switch (opened.type) {
+      case 'presence':
+        return this.events.presence.fire(opened.value);
+      case 'message':
+        return this.events.receive.fire(opened.value);
+      case 'dropped':
+        if (opened.code) return this.report(opened.code, opened.reason);
+        return this.logger.debug(opened.reason, { from: message.from });
     }
-    if (message.kind !== 'presence') {
-      const sender = from ?? { id: message.from, name: message.from, color: 0, role: 'viewer', state: 'online' };
-      this.receiveEmitter.fire({ kind: message.kind, from: sender, payload, direct: message.to !== undefined });
-      return;
-    }
-    const parsed = parsePayload(PresencePayloadSchema, payload);
-    if (!parsed.ok) return this.report('bad-presence', `Ignored presence from ${from?.name ?? message.from}: ${parsed.error}.`);
-    if (!from) return this.logger.debug('presence from someone not on the roster', { from: message.from });
-    this.presenceEmitter.fire({ from, presence: parsed.payload });
   }
 
   // --- helpers ------------------------------------------------------------------------------
@@ -441,7 +396,7 @@ export class SessionClient implements SessionClientApi {
 
   private setFollowing(participant: string | undefined, reason: string): void {
     this.followingValue = participant;
-    this.followEmitter.fire({ participant, reason });
+    this.events.following.fire({ participant, reason });
   }
 
   private nameOf(id: string): string {
@@ -450,13 +405,13 @@ export class SessionClient implements SessionClientApi {
 
   private report(code: string, message: string): void {
     this.logger.warn(message, { code });
-    this.errorEmitter.fire({ code, message });
+    this.events.error.fire({ code, message });
   }
 
   private transition(state: ConnectionState, reason: string, extra: Partial<StateChange> = {}): void {
     const previous = this.stateValue;
     this.stateValue = state;
     this.logger.info(`state ${previous} → ${state}`, { reason, attempt: extra.attempt ?? 0, closeCode: extra.closeCode });
-    this.stateEmitter.fire({ state, previous, reason, attempt: 0, ...extra });
+    this.events.state.fire({ state, previous, reason, attempt: 0, ...extra });
   }
 }
