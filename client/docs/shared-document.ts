@@ -6,7 +6,7 @@
  */
 import { Y, type Doc, type Text, type Transaction, type YTextEvent } from './yjs';
 import { Emitter, type Disposable, type Event } from '../events';
-import { deltaToEdits, diffAsEdit, orderEditsForApplication, type TextEdit } from './text-edits';
+import { deltaToEdits, diffAsEdit, orderEditsForApplication, splitsSurrogatePair, type TextEdit } from './text-edits';
 import { TEXT_NAME, fromBase64, textHash, toBase64 } from './yjs-codec';
 
 export type { TextEdit } from './text-edits';
@@ -34,6 +34,19 @@ export interface DocumentOwner {
   createYDoc(): Doc;
   save(path: string): Promise<void>;
   release(path: string): void;
+}
+
+/**
+ * Longest insert (UTF-16 code units) in one update: even at 3 UTF-8 bytes per unit, base64 and
+ * encryption, an update stays far below the relay's 1 MiB frame limit.
+ */
+export const MAX_INSERT_PER_UPDATE = 64 * 1024;
+
+/** The first `limit` units of `text` (never half a surrogate pair) and the rest. */
+function splitInsert(text: string, limit = MAX_INSERT_PER_UPDATE): { head: string; rest: string } {
+  if (text.length <= limit) return { head: text, rest: '' };
+  const cut = splitsSurrogatePair(text, limit) ? limit - 1 : limit;
+  return { head: text.slice(0, cut), rest: text.slice(cut) };
 }
 
 /** Transaction origins: local edits are published, everything else is not. */
@@ -78,21 +91,51 @@ export class SharedDocument implements Disposable {
   }
 
   /**
-   * Applies edits made here (typing, paste, multi-cursor) as one transaction and publishes them.
-   * Every offset refers to the current text, before any of these edits. Throws a RangeError for
-   * invalid edits and an Error when read-only; the document is unchanged then.
+   * Applies edits made here (typing, paste, multi-cursor) as one transaction and publishes them
+   * (inserts longer than {@link MAX_INSERT_PER_UPDATE} continue in further transactions). Every
+   * offset refers to the current text, before any of these edits. Throws a RangeError for invalid
+   * edits and an Error when read-only; the document is unchanged then.
    */
   applyLocalEdits(edits: readonly TextEdit[]): void {
     if (this.disposed) throw new Error(`${this.path} is closed`);
     if (this.readOnly) throw new Error(`${this.path} is read-only: viewers cannot edit`);
     const ordered = orderEditsForApplication(this.text, edits);
     if (ordered.every((edit) => edit.deleteCount === 0 && edit.insert === '')) return;
+    // The first transaction carries every delete and at most MAX_INSERT_PER_UPDATE inserted units.
+    let budget = MAX_INSERT_PER_UPDATE;
+    const heads = ordered.map((edit) => {
+      const split = splitInsert(edit.insert, budget);
+      budget -= split.head.length;
+      return split;
+    });
     this.doc.transact(() => {
-      for (const edit of ordered) {
+      ordered.forEach((edit, index) => {
         if (edit.deleteCount > 0) this.ytext.delete(edit.offset, edit.deleteCount);
-        if (edit.insert !== '') this.ytext.insert(edit.offset, edit.insert);
-      }
+        if (heads[index].head !== '') this.ytext.insert(edit.offset, heads[index].head);
+      });
     }, LOCAL);
+    // Long inserts (large pastes) continue in further transactions, so that no single update
+    // outgrows a relay frame. Where each one continues, in the text after the first transaction:
+    const tails: { at: number; rest: string }[] = [];
+    let shift = 0;
+    for (let index = ordered.length - 1; index >= 0; index--) {
+      const { head, rest } = heads[index];
+      const start = ordered[index].offset + shift;
+      shift += head.length - ordered[index].deleteCount;
+      if (rest !== '') tails.push({ at: start + head.length, rest });
+    }
+    // Right to left, so that each tail's position is still valid when it goes in.
+    for (const tail of tails.reverse()) {
+      let at = tail.at;
+      let rest = tail.rest;
+      while (rest !== '') {
+        const piece = splitInsert(rest);
+        const position = at;
+        this.doc.transact(() => this.ytext.insert(position, piece.head), LOCAL);
+        at += piece.head.length;
+        rest = piece.rest;
+      }
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { RemoteChange } from '../../client/docs/shared-document';
+import { MAX_INSERT_PER_UPDATE, type RemoteChange } from '../../client/docs/shared-document';
 import { DocumentError } from '../../client/docs/types';
 import { Y } from '../../client/docs/yjs';
 import { applyEditsToString, createDocsSession, type DocsSession } from '../support/docs-harness';
@@ -52,6 +52,35 @@ describe('document sync: basic exchange', () => {
     assert.equal(aliceDoc.text, '>ab|cdEf', 'refused edits change nothing');
     await relay.settle();
     assert.equal(hostDoc.text, '>ab|cdEf');
+  });
+
+  it('sends a large multi-cursor paste as several updates that each fit a relay frame', async () => {
+    session = createDocsSession({ files: { 'a.txt': 'head|tail' }, limits: { maxDocumentBytes: 4 * 1024 * 1024 } });
+    const { host, guests: [alice, bob], relay } = session;
+    const hostDoc = await host.sync.open('a.txt');
+    const opening = [alice.sync.open('a.txt'), bob.sync.open('a.txt')];
+    await relay.settle();
+    const [aliceDoc, bobDoc] = await Promise.all(opening);
+    let bobEditor = bobDoc.text;
+    bobDoc.onDidChangeRemote((change) => {
+      bobEditor = applyEditsToString(bobEditor, change.edits);
+    });
+    const largest: number[] = [];
+    relay.intercept = (envelope) => {
+      if (envelope.kind === 'update') largest.push(envelope.payload.length);
+      return 'deliver';
+    };
+    // 150,001 code units of 3- and 4-byte characters, an astral one right at a chunk boundary.
+    const paste = '中'.repeat(MAX_INSERT_PER_UPDATE - 1) + '😀' + '中'.repeat(2 * MAX_INSERT_PER_UPDATE);
+    aliceDoc.applyLocalEdits([{ offset: 4, deleteCount: 1, insert: paste }, { offset: 0, deleteCount: 0, insert: paste }, { offset: 9, deleteCount: 0, insert: '!' }]);
+    const expected = paste + 'head' + paste + 'tail!';
+    assert.equal(aliceDoc.text, expected);
+    await relay.settle();
+    assert.equal(hostDoc.text, expected);
+    assert.equal(bobDoc.text, expected);
+    assert.equal(bobEditor, expected);
+    assert.ok(largest.length >= 5, `several updates (${largest.length})`);
+    assert.ok(Math.max(...largest) < 400 * 1024, `each fits a frame (largest ${Math.max(...largest)} bytes)`);
   });
 
   it('keeps relative positions on their character while others type', async () => {
