@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { systemClock, type Logger } from '../client/ports';
-import { FollowModel, type FollowStep } from '../client/presence/follow';
+import { FollowModel, type FollowStep, type LocalView } from '../client/presence/follow';
 import type { SessionManager } from './session-manager';
 import type { WorkspaceMapping } from './workspace-mapping';
 import { errorMessage } from './log';
@@ -13,6 +13,7 @@ import { errorMessage } from './log';
 export class FollowController implements vscode.Disposable {
   private readonly model = new FollowModel(systemClock);
   private readonly subscriptions: vscode.Disposable[];
+  private lastActivity: string | undefined;
 
   constructor(
     private readonly sessions: SessionManager,
@@ -23,7 +24,8 @@ export class FollowController implements vscode.Disposable {
       this.model,
       this.model.onDidChange((change) => {
         this.sessions.client?.follow(change.participant);
-        this.log.info(change.reason);
+        // What the editor reported last helps tell a real move from a misread echo of our own reveal.
+        this.log.info(change.reason, change.participant === undefined && this.lastActivity ? { after: this.lastActivity } : undefined);
         if (change.participant === undefined) void vscode.window.showInformationMessage(change.reason);
       }),
       sessions.onDidChangePresence((participant) => {
@@ -39,16 +41,31 @@ export class FollowController implements vscode.Disposable {
         if (change.state === 'ended') this.model.stop('The session ended; stopped following.');
       }),
       vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.contentChanges.length > 0 && event.document === vscode.window.activeTextEditor?.document) this.model.onLocalActivity('typed');
+        if (event.contentChanges.length > 0 && event.document === vscode.window.activeTextEditor?.document) {
+          this.lastActivity = 'typed';
+          this.model.onLocalActivity('typed');
+        }
       }),
       vscode.window.onDidChangeTextEditorSelection((event) => {
         // Only the person's own moves: programmatic selection changes have no kind.
         if (event.kind === vscode.TextEditorSelectionChangeKind.Keyboard || event.kind === vscode.TextEditorSelectionChangeKind.Mouse) {
+          this.lastActivity = 'moved the cursor';
           this.model.onLocalActivity('moved-cursor');
         }
       }),
-      vscode.window.onDidChangeActiveTextEditor(() => this.model.onLocalActivity('switched-file')),
-      vscode.window.onDidChangeTextEditorVisibleRanges(() => this.model.onLocalActivity('scrolled')),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        // No editor is a transient state while editors swap (or focus went to a panel): not a move.
+        if (!editor || !this.model.following) return;
+        const view = this.view(editor);
+        this.lastActivity = `switched to ${view.file ?? '(not shared)'}`;
+        this.model.onLocalActivity('switched-file', view);
+      }),
+      vscode.window.onDidChangeTextEditorVisibleRanges((event) => {
+        if (event.textEditor !== vscode.window.activeTextEditor || !this.model.following) return;
+        const view = this.view(event.textEditor);
+        this.lastActivity = `scrolled ${view.file ?? '(not shared)'} to lines ${view.visible?.map((range) => `${range.start}-${range.end}`).join(',')}`;
+        this.model.onLocalActivity('scrolled', view);
+      }),
     ];
   }
 
@@ -85,6 +102,16 @@ export class FollowController implements vscode.Disposable {
 
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
+  }
+
+  /** Where an editor is, in the terms of the follow model. */
+  private view(editor: vscode.TextEditor | undefined): LocalView {
+    if (!editor) return {};
+    const file = this.mapping.toWire(editor.document.uri);
+    return {
+      ...(file !== undefined ? { file } : {}),
+      visible: editor.visibleRanges.map((range) => ({ start: range.start.line, end: range.end.line })),
+    };
   }
 
   private async apply(step: FollowStep): Promise<void> {

@@ -24,6 +24,12 @@ export interface FollowChange {
   readonly reason: string;
 }
 
+/** Where the local editor is after an activity: its workspace-relative file and visible lines. */
+export interface LocalView {
+  readonly file?: string;
+  readonly visible?: readonly { readonly start: number; readonly end: number }[];
+}
+
 /** What the local user did. */
 export type LocalActivity = 'typed' | 'moved-cursor' | 'scrolled' | 'switched-file';
 
@@ -36,10 +42,14 @@ const ACTIVITY_WORDS: Record<LocalActivity, string> = {
 
 /** How long after a step local navigation events are treated as echoes of that step. */
 export const DEFAULT_ECHO_GRACE_MS = 400;
+/** How long an earlier step still explains a late navigation event. */
+const RECENT_STEP_MS = 5_000;
 
 export class FollowModel {
   private target: { id: string; name: string } | undefined;
   private lastStep: FollowStep | undefined;
+  /** Steps applied lately, with when: editors report reveals late, possibly after the next step. */
+  private recentSteps: { step: FollowStep; at: number }[] = [];
   private applyingUntil = -Infinity;
   private readonly changed = new Emitter<FollowChange>();
 
@@ -62,6 +72,7 @@ export class FollowModel {
   start(participant: Pick<Participant, 'id' | 'name'>, latest?: PresencePayload): FollowStep | undefined {
     this.target = { id: participant.id, name: participant.name };
     this.lastStep = undefined;
+    this.recentSteps = [];
     this.changed.fire({ participant: participant.id, reason: `Following ${participant.name}.` });
     return latest ? this.onPresence(participant.id, latest) : undefined;
   }
@@ -70,6 +81,7 @@ export class FollowModel {
     if (!this.target) return;
     this.target = undefined;
     this.lastStep = undefined;
+    this.recentSteps = [];
     this.changed.fire({ participant: undefined, reason });
   }
 
@@ -86,7 +98,9 @@ export class FollowModel {
     };
     if (this.lastStep && sameStep(this.lastStep, step)) return undefined;
     this.lastStep = step;
-    this.applyingUntil = this.clock.now() + this.echoGraceMs;
+    const now = this.clock.now();
+    this.applyingUntil = now + this.echoGraceMs;
+    this.recentSteps = [...this.recentSteps.filter((entry) => now - entry.at <= RECENT_STEP_MS).slice(-3), { step, at: now }];
     return step;
   }
 
@@ -99,13 +113,24 @@ export class FollowModel {
   }
 
   /**
-   * The local user did something. Typing always stops following; navigation stops it unless it
-   * happened within the grace period of our own last step (an echo of the reveal we made).
+   * The local user did something. Typing always stops following. Navigation stops it unless it
+   * is an echo of our own last step: within the grace period, or landing where the step went
+   * (the same file, with the step's line in view). Editors report reveals late on a busy
+   * machine, so the position check matters more than the clock.
    */
-  onLocalActivity(activity: LocalActivity): void {
+  onLocalActivity(activity: LocalActivity, where?: LocalView): void {
     if (!this.target) return;
-    if (activity !== 'typed' && this.clock.now() <= this.applyingUntil) return;
+    if (activity !== 'typed') {
+      if (this.clock.now() <= this.applyingUntil) return;
+      if (activity !== 'moved-cursor' && where && this.isEchoOfOurs(activity, where)) return;
+    }
     this.stop(`${ACTIVITY_WORDS[activity]}, so you stopped following ${this.target.name}.`);
+  }
+
+  private isEchoOfOurs(activity: LocalActivity, where: LocalView): boolean {
+    if (this.lastStep && isEcho(this.lastStep, activity, where)) return true;
+    const now = this.clock.now();
+    return this.recentSteps.some((entry) => now - entry.at <= RECENT_STEP_MS && isEcho(entry.step, activity, where));
   }
 
   /** The followed participant left or was removed. */
@@ -117,6 +142,15 @@ export class FollowModel {
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+function isEcho(step: FollowStep, activity: LocalActivity, where: LocalView): boolean {
+  if (where.file !== step.file) return false;
+  // An editor that just opened has not scrolled yet: for a file switch the file is enough.
+  if (activity === 'switched-file') return true;
+  const line = step.visible?.start ?? step.cursor?.line;
+  if (line === undefined || !where.visible) return true;
+  return where.visible.some((range) => range.start <= line && line <= range.end);
 }
 
 function sameStep(a: FollowStep, b: FollowStep): boolean {

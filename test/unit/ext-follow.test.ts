@@ -67,6 +67,36 @@ describe('follow mode', () => {
     assert.equal(model.following, ada.id);
   });
 
+  it('recognises late echoes of its own reveal by where the editor landed', () => {
+    model.start(ada, at('a.ts', 10, [5, 40]));
+    clock.advance(2000);
+    model.onLocalActivity('switched-file', { file: 'a.ts', visible: [{ start: 0, end: 30 }] });
+    model.onLocalActivity('scrolled', { file: 'a.ts', visible: [{ start: 5, end: 40 }] });
+    assert.equal(model.following, ada.id);
+    model.onLocalActivity('scrolled', { file: 'a.ts', visible: [{ start: 60, end: 90 }] });
+    assert.equal(model.following, undefined, 'scrolling the step out of view is the user\'s own move');
+    assert.equal(changes.at(-1)?.reason, 'You scrolled, so you stopped following Ada.');
+  });
+
+  it('recognises a late echo of the step before the latest one', () => {
+    model.start(ada, at('a.ts', 1));
+    clock.advance(1000);
+    model.onPresence(ada.id, at('b.ts', 1));
+    clock.advance(1000);
+    model.onLocalActivity('switched-file', { file: 'a.ts' });
+    assert.equal(model.following, ada.id);
+    clock.advance(6000);
+    model.onLocalActivity('switched-file', { file: 'a.ts' });
+    assert.equal(model.following, undefined, 'long after, going back to a.ts is the user\'s own move');
+  });
+
+  it('stops when the user switches to another file after the grace period', () => {
+    model.start(ada, at('a.ts', 1));
+    clock.advance(2000);
+    model.onLocalActivity('switched-file', { file: 'b.ts' });
+    assert.equal(model.following, undefined);
+  });
+
   it('stops when the user navigates after the grace period', () => {
     model.start(ada, at('a.ts', 1));
     clock.advance(1000);

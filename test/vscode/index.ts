@@ -13,21 +13,13 @@ type MochaConstructor = new (options: Record<string, unknown>) => {
 };
 
 export async function run(): Promise<void> {
-  // The workbench forwards console arguments unformatted, and mocha's reporters keep the
-  // console.log they found when loaded: format printf-style before loading mocha.
-  const log = console.log;
-  console.log = (...args: unknown[]) => log(format(...args));
-  try {
-    await runMocha();
-  } finally {
-    console.log = log;
-  }
-}
-
-async function runMocha(): Promise<void> {
-  // Mocha 12 is an ES module; loaded lazily so the console patch above is in place first.
+  // Mocha 12 is an ES module; Node 20.19+ loads it through import().
   const MochaModule: unknown = await import('mocha');
   const Mocha = ((MochaModule as { default?: MochaConstructor }).default ?? MochaModule) as MochaConstructor;
+  // The workbench forwards console arguments unformatted, and mocha's reporters print with
+  // printf-style format strings: format them here.
+  const base = (Mocha as unknown as { reporters?: { Base?: { consoleLog: (...args: unknown[]) => void } } }).reporters?.Base;
+  if (base) base.consoleLog = (...args: unknown[]) => console.log(format(...args));
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
   const only = process.env.PAIRLINE_VSCODE_GREP;
   for (const file of fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {

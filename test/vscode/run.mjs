@@ -44,6 +44,7 @@ const { runExtensionTests } = await import(path.join(root, 'harness', 'lib', 'in
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-ws-'));
 fs.mkdirSync(path.join(workspace, 'src'));
 fs.writeFileSync(path.join(workspace, 'src', 'a.ts'), Array.from({ length: 12 }, (_, i) => `export const line${i} = ${i}; // some text here`).join('\n') + '\n');
+fs.writeFileSync(path.join(workspace, 'src', 'b.ts'), Array.from({ length: 80 }, (_, i) => `export const other${i} = ${i};`).join('\n') + '\n');
 fs.writeFileSync(path.join(workspace, '.env'), 'SECRET=never-announced\n');
 
 let code = 1;

@@ -13,6 +13,8 @@ describe('a session with a CLI guest', function () {
   let api: PairlineApi;
   let relay: RunningRelay | undefined;
   let guest: CliGuest | undefined;
+  let second: CliGuest | undefined;
+  const secondName = 'Cy the second';
   let link: string;
   let file: vscode.Uri;
   const guestName = 'Bob the CLI';
@@ -34,6 +36,7 @@ describe('a session with a CLI guest', function () {
     // Leave first so the relay sees a clean goodbye, then stop everything this suite started.
     if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
     await guest?.stop();
+    await second?.stop();
     await relay?.stop();
     await vscode.workspace.getConfiguration('pairline').update('relayUrl', undefined, vscode.ConfigurationTarget.Global);
     await vscode.workspace.getConfiguration('pairline').update('approval', undefined, vscode.ConfigurationTarget.Global);
@@ -95,6 +98,47 @@ describe('a session with a CLI guest', function () {
     assert.deepEqual(marks.cursors, [{ line: 6, character: 2 }]);
   });
 
+  it('announces the host\'s own selections to the guest, and never a file matching pairline.excludeFiles', async () => {
+    const editor = await vscode.window.showTextDocument(file);
+    editor.selections = [new vscode.Selection(3, 2, 3, 8), new vscode.Selection(5, 1, 5, 1)];
+    const seen = await guest!.waitForOutput((line) => line.event === 'presence' && line.file === 'src/a.ts'
+      && JSON.stringify(line.selections) === JSON.stringify([
+        { anchor: { line: 3, character: 2 }, head: { line: 3, character: 8 } },
+        { anchor: { line: 5, character: 1 }, head: { line: 5, character: 1 } },
+      ]));
+    assert.equal((seen.from as { name: string }).name, 'Ada the Host');
+    const folder = vscode.workspace.workspaceFolders![0]!;
+    await vscode.window.showTextDocument(vscode.Uri.joinPath(folder.uri, '.env'));
+    await guest!.waitForOutput((line) => line.event === 'presence' && line.file === undefined && Array.isArray(line.selections) && line.selections.length === 0);
+    const leaked = guest!.output.filter((line) => line.includes('.env'));
+    assert.deepEqual(leaked, [], 'the guest never heard of .env');
+  });
+
+  it('follows the guest into another file and stops, saying so, when the host types', async () => {
+    const id = guestEntry()!.id;
+    await vscode.commands.executeCommand('pairline.followParticipant', id);
+    assert.equal(api.following, id);
+    guest!.send({ cmd: 'presence', file: 'src/b.ts', selections: [{ anchor: { line: 50, character: 0 }, head: { line: 50, character: 0 } }], visible: [{ start: 40, end: 60 }] });
+    const isB = () => vscode.window.activeTextEditor?.document.uri.path.endsWith('/src/b.ts') === true;
+    await until('the host\'s editor to follow into src/b.ts', isB, [vscode.window.onDidChangeActiveTextEditor as vscode.Event<unknown>, ...events()], 20_000);
+    await until('line 40 to be in view', () => vscode.window.activeTextEditor!.visibleRanges.some((range) => range.start.line <= 40 && range.end.line >= 40),
+      [vscode.window.onDidChangeTextEditorVisibleRanges as vscode.Event<unknown>], 10_000);
+    assert.equal(api.following, id, 'following survives our own reveal');
+    const editor = vscode.window.activeTextEditor!;
+    await editor.edit((builder) => builder.insert(new vscode.Position(0, 0), '// typed by the host\n'));
+    await until('following to stop', () => api.following === undefined, events(), 10_000);
+  });
+
+  it('dims a guest whose connection dropped', async () => {
+    const id = guestEntry()!.id;
+    await guest!.kill();
+    await until('the guest drawn dimmed', () => api.testing.decorations.some((entry) => entry.participant === id && entry.dimmed), events(), 30_000);
+    const marks = api.testing.decorations.find((entry) => entry.participant === id)!;
+    assert.equal(marks.label, `${guestName} (reconnecting)`);
+    const row = api.testing.participantsView.find((entry) => entry.id === id);
+    assert.match(row?.description ?? '', /reconnecting/);
+  });
+
   it('says "Reconnecting…" with a countdown when the relay dies, and "connected" once it is back on the same port', async () => {
     const port = relay!.port;
     await relay!.kill9();
@@ -106,10 +150,12 @@ describe('a session with a CLI guest', function () {
   });
 
   it('clears every decoration when leaving', async () => {
-    // After the restart the guest comes back too; draw its cursor again so leaving has something to clear.
-    await until(`${guestName} back in the roster`, () => guestEntry() !== undefined, events(), 45_000);
-    guest!.send({ cmd: 'presence', file: 'src/a.ts', selections: [{ anchor: { line: 1, character: 0 }, head: { line: 1, character: 3 } }] });
-    await until('the guest\'s marks again', () => api.testing.decorations.some((entry) => entry.name === guestName && entry.cursors[0]?.line === 1), events(), 30_000);
+    await vscode.window.showTextDocument(file);
+    second = startCliGuest(link, secondName);
+    await until(`${secondName} in the roster`, () => api.participants.some((participant) => participant.name === secondName), events(), 45_000)
+      .catch((error: Error) => { throw new Error(`${error.message}; CLI output: ${second?.output.slice(-10).join(' | ')}`); });
+    second.send({ cmd: 'presence', file: 'src/a.ts', selections: [{ anchor: { line: 1, character: 0 }, head: { line: 1, character: 3 } }] });
+    await until(`${secondName}'s marks`, () => api.testing.decorations.some((entry) => entry.name === secondName && entry.cursors[0]?.line === 1), events(), 30_000);
     await vscode.commands.executeCommand('pairline.leaveSession');
     await until('the session to end', () => api.state === 'ended', events(), 15_000);
     assert.deepEqual(api.testing.decorations, []);

@@ -48,6 +48,8 @@ export interface CliGuest {
   send(command: Record<string, unknown>): void;
   waitForOutput(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or a dropped laptop would; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts `pairline join LINK --name NAME` (dist/cli.js) as a child process of the test. */
@@ -105,6 +107,11 @@ export function startCliGuest(link: string, name: string): CliGuest {
         waiters.add(check);
         check();
       });
+    },
+    async kill() {
+      if (exited) return;
+      child.kill('SIGKILL');
+      await exit;
     },
     async stop() {
       if (exited) return;
