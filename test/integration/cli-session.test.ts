@@ -1,10 +1,12 @@
 /**
  * The `pairline` CLI as a real process (dist/cli.js) against the real relay: presence between a
- * host and a guest process, the same after a relay kill -9 and restart, garbage on stdin, exits.
+ * host and a guest process, the same after a relay kill -9 and restart, after a half-open link and
+ * a cut link (through the chaos proxy); garbage on stdin; relay access tokens; exit codes.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
@@ -68,6 +70,15 @@ class CliProcess {
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
+
+  async stop(): Promise<void> {
+    this.kill();
+    await this.exited;
+  }
+}
+
+function youOf(event: CliEvent): string {
+  return String((event.you as { id: string }).id);
 }
 
 const isEvent = (name: string, fields: Record<string, unknown> = {}) => (event: CliEvent) =>
@@ -172,5 +183,79 @@ describe('pairline CLI against the real relay', function () {
     assert.equal(error.closeCode, 4401);
     assert.match(String(error.message), /invite/);
     assert.equal(await guest.exited, 1);
+  });
+});
+
+describe('pairline CLI: chaos proxy and access tokens', function () {
+  this.timeout(40_000);
+  let relay: RunningRelay | undefined;
+  let proxy: ChaosProxy | undefined;
+  const processes: CliProcess[] = [];
+
+  function cli(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
+    const child = new CliProcess(args, env);
+    processes.push(child);
+    return child;
+  }
+
+  afterEach(async () => {
+    for (const child of processes.splice(0)) await child.stop();
+    await proxy?.close();
+    proxy = undefined;
+    await relay?.stop();
+    relay = undefined;
+  });
+
+  async function presenceReaches(from: CliProcess, to: CliProcess, file: string): Promise<void> {
+    const mark = to.events.length;
+    from.send({ cmd: 'presence', file, selections: [] });
+    await to.waitFor((event) => event.event === 'presence' && event.file === file, `presence ${file}`, { after: mark });
+  }
+
+  it('survives a half-open link and a cut link: same ids, presence again, every state change reported', async () => {
+    relay = await startRelay();
+    proxy = await startChaosProxy(relay.port);
+    const host = cli(['host', '--relay', proxy.url, '--name', 'Hana']);
+    const invite = await host.waitFor(isEvent('invite'), 'the invite link');
+    const hostId = youOf(await host.waitFor(isEvent('joined'), 'host joined'));
+    // The guest goes straight to the relay; only the host's link suffers.
+    const guest = cli(['join', String(invite.link).replace(proxy.url, relay.url), '--name', 'Gus']);
+    const guestId = youOf(await guest.waitFor(isEvent('joined'), 'guest joined'));
+    await host.waitFor(isEvent('rtt'), 'a round-trip measurement');
+    await presenceReaches(host, guest, 'one.ts');
+
+    let mark = host.events.length;
+    proxy.blackhole(true);
+    const dead = await host.waitFor(isEvent('state', { state: 'reconnecting' }), 'the host to detect the half-open link', { after: mark });
+    assert.match(String(dead.reason), /no data from the relay/);
+    await host.waitFor((event) => event.event === 'state' && Number(event.attempt) >= 2, 'a failed retry while blackholed', { after: mark });
+    proxy.blackhole(false);
+    const back = await host.waitFor(isEvent('joined'), 'the host back after the blackhole', { after: mark });
+    assert.equal(youOf(back), hostId);
+    assert.equal(back.resumed, true);
+    await presenceReaches(guest, host, 'two.ts');
+    await presenceReaches(host, guest, 'three.ts');
+
+    mark = host.events.length;
+    proxy.cut({ reset: true });
+    await host.waitFor(isEvent('state', { state: 'reconnecting' }), 'the host to notice the cut', { after: mark });
+    const again = await host.waitFor(isEvent('joined'), 'the host back after the cut', { after: mark });
+    assert.equal(youOf(again), hostId);
+    assert.equal(again.resumed, true);
+    await presenceReaches(host, guest, 'four.ts');
+    for (const event of [...host.events, ...guest.events]) assert.notEqual(event.state, 'ended');
+    const status = guest.events.filter(isEvent('joined')).map(youOf);
+    assert.deepEqual(status, [guestId]);
+  });
+
+  it('a relay in token mode: the right token gets in, a wrong one ends with exit 1 and a sentence', async () => {
+    relay = await startRelay({ args: ['--auth', 'token'], env: { PAIRLINE_TOKENS: 'team-token-1234567890' } });
+    const good = cli(['host', '--relay', relay.url, '--name', 'Hana'], { PAIRLINE_TOKEN: 'team-token-1234567890' });
+    await good.waitFor(isEvent('invite'), 'the invite with a good token');
+    const bad = cli(['host', '--relay', relay.url, '--name', 'Mallory', '--token', 'wrong-token-000000000']);
+    const error = await bad.waitFor(isEvent('error', { code: 'ended' }), 'the refusal');
+    assert.equal(error.closeCode, 4401);
+    assert.match(String(error.message), /refused the access token/);
+    assert.equal(await bad.exited, 1);
   });
 });

@@ -32,7 +32,7 @@ describe('relay bad input', function () {
   }
 
   before(async function () {
-    relay = await startRelay({ args: ['--max-payload', '65536', '--kind-limits', 'presence=1024', '--rate-limit', '20', '--rate-burst', '40', '--preauth-timeout-ms', '500'] });
+    relay = await startRelay({ args: ['--max-payload', '65536', '--kind-limits', 'presence=1024', '--rate-limit', '20', '--rate-burst', '40', '--preauth-timeout-ms', '1500'] });
     bystander = await hostSession(relay.wsUrl);
     bystanderGuest = (await joinSession(relay.wsUrl, bystander.secrets)).client;
     await bystander.client.next('roster');
@@ -105,8 +105,9 @@ describe('relay bad input', function () {
   it('closes 4408 on a connection that never joins within the pre-auth deadline', async function () {
     const client = await connectHello(relay.wsUrl);
     clients.push(client);
-    const closed = await client.waitClosed();
+    const closed = await client.waitClosed(8000);
     assert.equal(closed.code, CloseCode.Timeout);
+    assert.match(closed.reason, /no session joined within 1.5 s/);
     await assertBystanderWorks();
   });
 

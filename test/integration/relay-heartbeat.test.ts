@@ -35,10 +35,11 @@ describe('relay heartbeat', function () {
     clients.push(guest.client);
     await host.client.next('roster');
     const started = Date.now();
-    const closed = await guest.client.waitClosed(3000);
+    const closed = await guest.client.waitClosed(8000);
     assert.equal(closed.code, 1006, 'terminated without a closing handshake');
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 300 && elapsed < 2000, `reaped after ${elapsed} ms`);
+    // Not before dead-after (350 ms); the upper bound leaves room for a loaded machine.
+    assert.ok(elapsed >= 300 && elapsed < 6000, `reaped after ${elapsed} ms`);
     const change = await host.client.next('roster');
     assert.equal(change.participant.id, guest.joined.you.id);
     assert.equal(change.participant.state, 'reconnecting');

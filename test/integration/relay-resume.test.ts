@@ -17,7 +17,7 @@ describe('relay resume', function () {
   const clients: RawClient[] = [];
 
   before(async function () {
-    relay = await startRelay({ args: ['--resume-buffer-messages', '5', '--guest-resume-ms', '800', '--host-resume-ms', '1500'] });
+    relay = await startRelay({ args: ['--resume-buffer-messages', '5', '--guest-resume-ms', '2500', '--host-resume-ms', '3000'] });
   });
   after(async function () {
     await relay?.stop();
@@ -143,7 +143,7 @@ describe('relay resume', function () {
     const { host, guest } = await pair();
     guest.client.close();
     assert.equal((await host.client.next('roster')).participant.state, 'reconnecting');
-    const left = await host.client.next('roster', 4000);
+    const left = await host.client.next('roster', 10_000);
     assert.equal(left.change, 'left');
     assert.equal(left.reason, 'timeout');
     const late = await resume(host.secrets.session, guest.joined.resumeToken, 0);
@@ -154,7 +154,7 @@ describe('relay resume', function () {
     const { host, guest } = await pair();
     host.client.close();
     assert.equal((await guest.client.next('roster')).participant.state, 'reconnecting');
-    const closed = await guest.client.waitClosed(5000);
+    const closed = await guest.client.waitClosed(10_000);
     assert.equal(closed.code, CloseCode.SessionEnded);
   });
 

@@ -16,7 +16,7 @@ describe('relay sessions', function () {
   };
 
   before(async function () {
-    relay = await startRelay({ args: ['--approval-timeout-ms', '600', '--max-participants', '3'] });
+    relay = await startRelay({ args: ['--approval-timeout-ms', '2000', '--max-participants', '3'] });
   });
   after(async function () {
     await relay?.stop();
@@ -52,7 +52,7 @@ describe('relay sessions', function () {
     clients.push(guest);
     guest.send({ type: 'join', session: host.secrets.session, inviteSecret: host.secrets.inviteSecret, name: 'Vic' });
     const waiting = await guest.next('waiting');
-    assert.equal(waiting.timeoutMs, 600);
+    assert.equal(waiting.timeoutMs, 2000);
     const knock = await host.client.next('knock');
     assert.equal(knock.participant.name, 'Vic');
 
@@ -85,7 +85,7 @@ describe('relay sessions', function () {
     clients.push(guest);
     guest.send({ type: 'join', session: host.secrets.session, inviteSecret: host.secrets.inviteSecret, name: 'Tim' });
     const knock = await host.client.next('knock');
-    const closed = await guest.waitClosed();
+    const closed = await guest.waitClosed(8000);
     assert.equal(closed.code, CloseCode.Timeout);
     const withdrawn = await host.client.next('knock-withdrawn');
     assert.equal(withdrawn.participant, knock.participant.id);

@@ -17,7 +17,7 @@ describe('relay shutdown', function () {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`closes every client with 1001 on ${signal} and exits 0`, async function () {
-      relay = await startRelay({ args: ['--shutdown-timeout-ms', '3000'] });
+      relay = await startRelay({ args: ['--shutdown-timeout-ms', '5000'] });
       const host = await hostSession(relay.wsUrl);
       const guest = await joinSession(relay.wsUrl, host.secrets);
       const idle = await connectHello(relay.wsUrl);
@@ -30,7 +30,8 @@ describe('relay shutdown', function () {
         assert.equal(closed.reason, 'relay shutting down');
       }
       assert.equal(await exited, 0);
-      assert.ok(Date.now() - started < 3000, 'exited before the shutdown timeout');
+      assert.ok(!relay.logs.some((line) => line.msg === 'shutdown timeout: cutting the remaining connections'), 'every client closed cleanly, nobody was cut');
+      assert.ok(Date.now() - started < 10_000);
     });
   }
 
@@ -48,6 +49,7 @@ describe('relay shutdown', function () {
     assert.equal((await refusedUpgrade(relay.wsUrl)).status, 503);
     assert.equal(await exited, 0);
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 1000 && elapsed < 3500, `exited after ${elapsed} ms`);
+    assert.ok(relay.logs.some((line) => line.msg === 'shutdown timeout: cutting the remaining connections'));
+    assert.ok(elapsed >= 1000 && elapsed < 8000, `exited after ${elapsed} ms`);
   });
 });

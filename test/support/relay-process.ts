@@ -60,8 +60,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   let stderr = '';
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitCode = code ?? (signal ? null : code);
+    child.once('exit', (code) => {
+      exitCode = code;
       resolve(code);
     });
   });
@@ -135,7 +135,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
 
   let listening: LogLine;
   try {
-    listening = await waitForLog(isListeningLine, options.startTimeoutMs ?? 10_000);
+    listening = await waitForLog(isListeningLine, options.startTimeoutMs ?? 20_000);
   } catch (err) {
     await kill9();
     throw err;
