@@ -5,6 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { CloseCode } from '../../protocol';
 import { closeAll, connectHello, hostSession, joinSession, newSessionSecrets, refusedUpgrade, type RawClient } from '../support/relay-client';
 import { RELAY_ENTRY, startRelay, type RunningRelay } from '../support/relay-process';
@@ -107,6 +110,25 @@ describe('relay auth in open mode', function () {
 
   it('still refuses tokens in the query string', async function () {
     assert.equal((await refusedUpgrade(relay.wsUrl, { query: '?token=abc' })).status, 400);
+  });
+});
+
+describe('relay auth with a tokens file', function () {
+  let relay: RunningRelay | undefined;
+  let directory: string | undefined;
+
+  afterEach(async function () {
+    await relay?.stop();
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('reads one token per line, skipping blanks and comments', async function () {
+    directory = mkdtempSync(path.join(tmpdir(), 'pairline-tokens-'));
+    const file = path.join(directory, 'tokens');
+    writeFileSync(file, `# the team\n\nfile-token-0123456789abcdef\n  # old-token-0123456789abcdef\n`);
+    relay = await startRelay({ args: ['--auth', 'token', '--tokens-file', file] });
+    await assertStillWorks(relay, 'file-token-0123456789abcdef');
+    assert.equal((await refusedUpgrade(relay.wsUrl, { token: 'old-token-0123456789abcdef' })).status, 401);
   });
 });
 
