@@ -20,6 +20,8 @@ import { WorkspacePathSchema } from './payloads';
 const Base64Schema = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 /** Digests: base64 of SHA-1 (28 characters); a little slack for other algorithms later. */
 const DigestSchema = z.string().regex(/^[A-Za-z0-9+/]{16,88}={0,2}$/, 'digest must be base64');
+/** A host document instance id (see StateSchema.epoch). */
+const EpochSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'epoch must be 8–64 base64url characters');
 
 // ---------------------------------------------------------------------------------------------
 // kind `sync`
@@ -41,6 +43,12 @@ export const StateSchema = z.object({
   digest: DigestSchema,
   /** Set in answer to `resync`: drop the local copy and take this full state. */
   reset: z.boolean().optional(),
+  /**
+   * Identifies the host's copy of the document (new each time the host loads it). When it
+   * changes — the host's process restarted and loaded the file afresh — the guest's copy shares
+   * no history with the host's and must be replaced, not merged (merging would duplicate text).
+   */
+  epoch: EpochSchema,
 });
 
 /** Guest → host, direct: I closed the document. */
@@ -61,6 +69,7 @@ export const HashSchema = z.object({
   digest: DigestSchema,
   /** The host's state vector, for anti-entropy (a guest notices what either side still lacks). */
   sv: Base64Schema,
+  epoch: EpochSchema,
 });
 
 /** Guest → host, direct: my copy is corrupt; send me your full state (answered with `state{reset}`). */

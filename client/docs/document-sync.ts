@@ -153,8 +153,12 @@ export class DocumentSync implements Disposable {
     this.healEmitter.dispose();
   }
 
+  /**
+   * The side is fixed at construction: the host passes its document source, guests do not. (The
+   * client's role is unknown until the first join, and a host may open documents before that.)
+   */
   private get isHost(): boolean {
-    return this.options.client.role === 'host';
+    return this.options.source !== undefined;
   }
 
   private armHashTimer(): void {

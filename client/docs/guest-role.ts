@@ -159,6 +159,10 @@ export class GuestRole implements Disposable {
     const document = this.context.documents.get(payload.doc);
     if (!document) return; // closed meanwhile
     const update = fromBase64(payload.update);
+    if (!payload.reset && document.epoch !== undefined && document.epoch !== payload.epoch) {
+      this.hostReloaded(document);
+      return;
+    }
     if (payload.reset) {
       const check = checkTextUpdate(update);
       if (!check.ok) {
@@ -166,9 +170,11 @@ export class GuestRole implements Disposable {
         return;
       }
       document.replaceWith(update);
+      document.epoch = payload.epoch;
     } else if (!this.context.applyRemoteUpdate(document, update, from)) {
       return;
     }
+    document.epoch ??= payload.epoch;
     const pending = this.pendingOpens.get(payload.doc);
     if (pending) {
       this.pendingOpens.delete(payload.doc);
@@ -189,6 +195,10 @@ export class GuestRole implements Disposable {
   private receiveHash(payload: SyncPayloadOf<'hash'>): void {
     const document = this.context.documents.get(payload.doc);
     if (!document || this.pendingOpens.has(payload.doc) || document.healing) return;
+    if (document.epoch !== payload.epoch) {
+      this.hostReloaded(document);
+      return;
+    }
     if (stateDigest(document.yDoc) === payload.digest) {
       this.mismatchRounds.delete(payload.doc);
       const text = document.text;
@@ -207,6 +217,17 @@ export class GuestRole implements Disposable {
     this.mismatchRounds.delete(payload.doc);
     this.context.options.logger.debug('document state still differs from the host: exchanging state vectors', { path: payload.doc });
     this.sendSubscribe(document);
+  }
+
+  /**
+   * The host's copy is a new one (its process restarted and loaded the document afresh): ours
+   * shares no history with it, and merging would duplicate the text. Take the host's copy whole.
+   * Edits the host never received before it restarted are lost with our copy; say so in the log.
+   */
+  private hostReloaded(document: SharedDocument): void {
+    this.context.options.logger.warn('the host reloaded a document: replacing our copy with the host\'s', { path: document.path });
+    this.mismatchRounds.delete(document.path);
+    this.sendResync(document);
   }
 
   private receiveError(payload: SyncPayloadOf<'doc-error'>): void {

@@ -73,7 +73,7 @@ export class HostRole {
       const text = document.text;
       this.context.sendSync({
         type: 'hash', doc: path, hash: textHash(text), length: text.length,
-        digest: stateDigest(document.yDoc), sv: toBase64(Y.encodeStateVector(document.yDoc)),
+        digest: stateDigest(document.yDoc), sv: toBase64(Y.encodeStateVector(document.yDoc)), epoch: epochOf(document),
       });
     }
   }
@@ -120,6 +120,7 @@ export class HostRole {
     const existing = this.context.documents.get(path);
     if (existing) return existing;
     const document = this.context.createDocument(path);
+    document.epoch = newEpoch(this.context.options.random ?? Math.random);
     document.initialise(text);
     this.context.documents.set(path, document);
     return document;
@@ -158,13 +159,27 @@ export class HostRole {
     }
     this.context.sendSync({
       type: 'state', doc: path, update: toBase64(update), sv: toBase64(Y.encodeStateVector(doc)),
-      digest: stateDigest(doc), ...(reset ? { reset: true } : {}),
+      digest: stateDigest(doc), epoch: epochOf(document), ...(reset ? { reset: true } : {}),
     }, from.id);
   }
 
   private logFailure(path: string, err: unknown): void {
     this.context.options.logger.error('answering a document request failed', { path, error: err instanceof Error ? err.message : String(err) });
   }
+}
+
+const EPOCH_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** 16 base64url characters (96 bits): a new id for each copy of a document the host loads. */
+function newEpoch(random: () => number): string {
+  let epoch = '';
+  for (let i = 0; i < 16; i++) epoch += EPOCH_ALPHABET[Math.floor(random() * 64)];
+  return epoch;
+}
+
+function epochOf(document: SharedDocument): string {
+  if (document.epoch === undefined) throw new Error(`${document.path} has no epoch on the host`);
+  return document.epoch;
 }
 
 function isDocErrorCode(code: string): code is DocErrorCode {

@@ -16,7 +16,10 @@ export interface RemoteChange {
   readonly edits: readonly TextEdit[];
   /** The whole text after the change. */
   readonly text: string;
-  /** True when the change replaced a corrupt copy with the host's (see DocumentSync.heals). */
+  /**
+   * True when our copy was replaced by the host's: a heal (see DocumentSync.heals) or the host
+   * having reloaded the document (its process restarted).
+   */
   readonly heal: boolean;
 }
 
@@ -61,7 +64,7 @@ export class SharedDocument implements Disposable {
   private detach: () => void = () => {};
   /** Updates (local and remote) applied while a heal is in flight, re-applied on the host's copy. */
   private recording: Uint8Array[] | undefined;
-  private references = 1;
+  private references = 0;
   private disposed = false;
 
   /** Fires for every change that did not come from {@link applyLocalEdits}. */
@@ -173,6 +176,12 @@ export class SharedDocument implements Disposable {
 
   // -------------------------------------------------------------------------------------------
   // For DocumentSync
+
+  /**
+   * @internal Which copy of the host's document this replica descends from (see StateSchema.epoch):
+   * set by the host when it loads the document, learnt by a guest from the host's first state.
+   */
+  epoch: string | undefined;
 
   /** @internal */
   retain(): void {

@@ -44,7 +44,7 @@ export const DEFAULT_LIMITS: DocumentSyncLimits = {
 
 export interface DocumentSyncOptions {
   readonly client: DocumentSyncClient;
-  /** Required on the host; guests never read it. */
+  /** The host passes its source (which makes this engine the host's); guests pass none. */
   readonly source?: DocumentSource;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parsePayload } from '../../protocol/payloads';
 import { SyncPayloadSchema } from '../../protocol/doc-payloads';
+import { DocumentSync } from '../../client/docs/document-sync';
 import type { SharedDocument } from '../../client/docs/shared-document';
 import { Y } from '../../client/docs/yjs';
 import { createDocsSession, type DocsSession, type Peer } from '../support/docs-harness';
@@ -96,6 +97,54 @@ describe('document sync: offline and reconnect', () => {
     relay.reconnect(alice.id);
     await relay.settle();
     assert.equal(aliceDoc.text, 'queued for alice');
+  });
+
+  it('replaces a guest\'s copy, without duplicating text, when the host process restarted', async () => {
+    session = createDocsSession({ files: { 'a.txt': 'saved text' } });
+    const { relay, host, source, clock, guests: [alice] } = session;
+    const [hostDoc, aliceDoc, bobDoc] = await openEverywhere(session, 'a.txt');
+    aliceDoc.applyLocalEdits([{ offset: 10, deleteCount: 0, insert: ' + more' }]);
+    await relay.settle();
+    await hostDoc.save();
+    // The host's window reloads: a new engine on the same participant loads the file afresh.
+    relay.disconnect(host.id);
+    host.sync.dispose();
+    const restarted = new DocumentSync({ client: host.client, source, clock, logger: host.logger });
+    try {
+      const reloaded = await restarted.open('a.txt');
+      relay.reconnect(host.id);
+      await relay.settle();
+      for (const doc of [reloaded, aliceDoc, bobDoc]) assert.equal(doc.text, 'saved text + more');
+      assert.ok(alice.logger.at('warn').some((line) => line.message.includes('host reloaded')));
+      // Editing goes on normally on the new copy.
+      bobDoc.applyLocalEdits([{ offset: 0, deleteCount: 0, insert: '# ' }]);
+      await relay.settle();
+      for (const doc of [reloaded, aliceDoc, bobDoc]) assert.equal(doc.text, '# saved text + more');
+      assert.equal(totalHeals(session) + restarted.heals, 0);
+    } finally {
+      restarted.dispose();
+    }
+  });
+
+  it('unsubscribes when the last handle is released, and can open again', async () => {
+    session = createDocsSession({ files: { 'a.txt': 'one' } });
+    const { relay, host, guests: [alice] } = session;
+    const hostDoc = await host.sync.open('a.txt');
+    const first = alice.sync.open('a.txt');
+    await relay.settle();
+    const aliceDoc = await first;
+    const again = await alice.sync.open('a.txt');
+    assert.equal(again, aliceDoc, 'one document per path, reference counted');
+    aliceDoc.dispose();
+    assert.deepEqual(alice.sync.paths, ['a.txt'], 'still held by the second handle');
+    again.dispose();
+    assert.deepEqual(alice.sync.paths, []);
+    await relay.settle();
+    hostDoc.applyLocalEdits([{ offset: 3, deleteCount: 0, insert: ' two' }]);
+    assert.equal(host.client.sent.at(-1)?.kind, 'sync', 'no update broadcast for a document nobody subscribes to');
+    const reopening = alice.sync.open('a.txt');
+    await relay.settle();
+    assert.equal((await reopening).text, 'one two');
   });
 
   it('opens a document asked for while offline once the connection is back', async () => {
