@@ -42,6 +42,7 @@ export function until(what: string, predicate: () => boolean, events: vscode.Eve
   });
 }
 
+/** A `pairline` CLI participant run by a test. */
 export interface CliGuest {
   readonly pid: number;
   readonly output: string[];
@@ -54,9 +55,19 @@ export interface CliGuest {
 
 /** Starts `pairline join LINK --name NAME` (dist/cli.js) as a child process of the test. */
 export function startCliGuest(link: string, name: string): CliGuest {
+  return startCli(['join', link, '--name', name]);
+}
+
+/** Starts `pairline host --relay URL --name NAME …` as a child process of the test. */
+export function startCliHost(relay: string, name: string, extra: string[] = []): CliGuest {
+  return startCli(['host', '--relay', relay, '--name', name, ...extra]);
+}
+
+/** Runs dist/cli.js with `args`; JSON lines on stdin and stdout. */
+export function startCli(args: string[]): CliGuest {
   const cli = requireEnv('PAIRLINE_TEST_CLI');
   const node = process.env.PAIRLINE_TEST_NODE || process.execPath;
-  const child: ChildProcess = spawn(node, [cli, 'join', link, '--name', name], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(node, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error('the pairline CLI did not start');
   const output: string[] = [];
   const parsed: Record<string, unknown>[] = [];
