@@ -40,8 +40,9 @@ interface OptionSpec {
   /** Flag name without dashes; the environment variable is PAIRLINE_ + upper snake case. */
   readonly name: string;
   readonly value: string;
-  /** Default as shown by --help; `undefined` when computed (see description). */
+  /** Default value; `undefined` when there is none or it is computed (then `shownDefault` says how). */
   readonly default: string | undefined;
+  readonly shownDefault?: string;
   readonly description: string;
   /** Options that carry secrets are environment-only, so they never appear in `ps` output. */
   readonly envOnly?: boolean;
@@ -50,7 +51,7 @@ interface OptionSpec {
 export const OPTIONS: readonly OptionSpec[] = [
   { name: 'host', value: 'ADDRESS', default: '127.0.0.1', description: 'Interface to listen on. Use 0.0.0.0 (or ::) to accept connections from other machines.' },
   { name: 'port', value: 'PORT', default: '8787', description: 'TCP port; 0 picks a free one.' },
-  { name: 'auth', value: 'open|token', default: undefined, description: 'Who may create sessions: anyone (open) or holders of a host access token (token). Default: open on a loopback host, token otherwise. Joining always needs the invite secret.' },
+  { name: 'auth', value: 'open|token', default: undefined, shownDefault: 'open on a loopback host, token otherwise', description: 'Who may create sessions: anyone (open) or holders of a host access token (token). Joining always needs the invite secret instead.' },
   { name: 'tokens-file', value: 'FILE', default: undefined, description: 'File of host access tokens, one per line (blank lines and # comments ignored).' },
   { name: 'tokens', value: 'T1,T2', default: undefined, description: 'Host access tokens, comma-separated (environment only, so they stay out of `ps`).', envOnly: true },
   { name: 'log-level', value: 'LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent. Logs are JSON lines on stdout.' },
@@ -225,9 +226,9 @@ export function helpText(): string {
     '',
   ];
   for (const option of OPTIONS) {
-    const flag = option.envOnly ? '(environment only)' : `--${option.name} ${option.value}`;
+    const flag = option.envOnly ? `${envName(option.name)} (environment only, no flag)` : `--${option.name} ${option.value}`;
     lines.push(`  ${flag}`);
-    lines.push(`      env ${envName(option.name)}; default: ${option.default ?? 'see below'}`);
+    lines.push(`      env ${envName(option.name)}; default: ${option.default ?? option.shownDefault ?? 'none'}`);
     lines.push(`      ${option.description}`);
   }
   lines.push('  --help       show this text', '  --version    print the relay version', '');
