@@ -23,6 +23,10 @@ export interface PairlineSettings {
   readonly showCursorLabels: boolean;
   /** End-to-end encryption of relayed content. Default true. */
   readonly encrypt: boolean;
+  /** Host: also keep git-ignored files from guests. Default false. */
+  readonly hideGitIgnored: boolean;
+  /** Host: largest file guests may open or write, in MB. Default 50. */
+  readonly maxSharedFileMB: number;
 }
 
 export const SECTION = 'pairline';
@@ -68,7 +72,13 @@ function read(): PairlineSettings {
     excludeFiles: Array.isArray(excludes) ? excludes.filter((glob): glob is string => typeof glob === 'string') : DEFAULT_EXCLUDE_FILES,
     showCursorLabels: config.get<boolean>('showCursorLabels') ?? true,
     encrypt: config.get<boolean>('encrypt') ?? true,
+    hideGitIgnored: config.get<boolean>('hideGitIgnored') ?? false,
+    maxSharedFileMB: positive(config.get<number>('maxSharedFileMB')) ?? 50,
   };
+}
+
+function positive(value: number | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
