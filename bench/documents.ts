@@ -12,6 +12,7 @@ import { WebSocketTransport } from '../client/ws-transport';
 import { silentLogger, systemClock } from '../client/ports';
 import { DocumentSync, type SharedDocument } from '../client/docs';
 import { Y } from '../client/docs/yjs';
+import { TEXT_NAME } from '../client/docs/yjs-codec';
 import { HostFileServer } from '../client/files/host-file-server';
 import { RemoteFiles } from '../client/files/remote-files';
 import { monoMs, until } from './clock';
@@ -200,7 +201,8 @@ async function convergeFigures(launcher: Launcher, parameters: DocumentParameter
     await Promise.all(documents.map(async (document) => {
       for (let done = 0; done < perParticipant;) {
         for (let batch = 0; batch < 10 && done < perParticipant; batch++, done++) {
-          const length = document.text.length;
+          // Y.Text knows its length; reading `text` would build the whole string on every edit.
+          const length = document.yDoc.getText(TEXT_NAME).length;
           const offset = Math.floor(next() * (length + 1));
           if (next() < 0.2 && length > 0) document.applyLocalEdits([{ offset: Math.min(offset, length - 1), deleteCount: 1, insert: '' }]);
           else document.applyLocalEdits([{ offset, deleteCount: 0, insert: 'x' }]);

@@ -37,6 +37,8 @@ export interface FanoutFigures {
   readonly frameBytes: number;
   readonly maxTimerLagMs: number;
   readonly closes: Record<string, number>;
+  /** Pairline only: presence frames the relay skipped for receivers with a send backlog (latest wins), from /metrics. */
+  readonly presenceSkipped: number;
 }
 
 /** Bytes added to each presence body so it is as large as an encrypted one (12-byte nonce + 16-byte tag). */
@@ -78,9 +80,21 @@ export async function runLoad(workers: readonly WorkerHandle[], server: RunningS
   const windowEnd = windowStart + plan.measureMs;
   let before: ProcessSample | undefined;
   let after: ProcessSample | undefined;
+  let skippedBefore: Promise<number> = Promise.resolve(Number.NaN);
+  let skippedAfter: Promise<number> = Promise.resolve(Number.NaN);
   const sampled = Promise.all([
-    new Promise<void>((resolve) => setTimeout(() => { before = sampleProcess(server.pid); hooks.onStart?.(); resolve(); }, windowStart - monoMs())),
-    new Promise<void>((resolve) => setTimeout(() => { after = sampleProcess(server.pid); hooks.onEnd?.(); resolve(); }, windowEnd - monoMs())),
+    new Promise<void>((resolve) => setTimeout(() => {
+      before = sampleProcess(server.pid);
+      if (server.kind === 'pairline') skippedBefore = presenceSkipped(server);
+      hooks.onStart?.();
+      resolve();
+    }, windowStart - monoMs())),
+    new Promise<void>((resolve) => setTimeout(() => {
+      after = sampleProcess(server.pid);
+      if (server.kind === 'pairline') skippedAfter = presenceSkipped(server);
+      hooks.onEnd?.();
+      resolve();
+    }, windowEnd - monoMs())),
   ]);
   const results = await Promise.all(workers.map((worker) => worker.request<RunResult>({ cmd: 'run', plan })));
   await sampled;
@@ -105,7 +119,20 @@ export async function runLoad(workers: readonly WorkerHandle[], server: RunningS
     frameBytes: Math.max(...results.map((result) => result.frameBytes)),
     maxTimerLagMs: Math.max(...results.map((result) => result.maxTimerLagMs)),
     closes,
+    presenceSkipped: (await skippedAfter) - (await skippedBefore),
   };
+}
+
+/** The relay's count of presence frames skipped for backlogged receivers (NaN when unavailable). */
+async function presenceSkipped(server: RunningServer): Promise<number> {
+  try {
+    const response = await fetch(`${server.httpBase}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const text = await response.text();
+    const match = /^pairline_presence_dropped_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/m.exec(text);
+    return match ? Number(match[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Saturation criterion of the issue: a step is sustained while delivery ≥ 99% and p99 ≤ 50 ms. */

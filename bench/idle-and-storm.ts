@@ -65,6 +65,9 @@ export interface StormFigures {
   /** From the moment the new relay listens. */
   readonly fromListen: { p50: number; p99: number; max: number };
   readonly fromKill: { p50: number; p99: number; max: number };
+  /** From listening, hosts and guests apart (guests can only come back after their host). */
+  readonly hostsFromListen: { p50: number; p99: number; max: number };
+  readonly guestsFromListen: { p50: number; p99: number; max: number };
   readonly timeoutMs: number;
 }
 
@@ -74,7 +77,7 @@ export async function measureStorm(launcher: Launcher, workers: readonly WorkerH
     const shares = workers.map((_worker, index) => Math.floor(sessions / workers.length) + (index < sessions % workers.length ? 1 : 0));
     await Promise.all(workers.map((worker, index) => worker.request<StormSetupResult>({ cmd: 'storm-setup', relay: server.httpBase, sessions: shares[index] ?? 0 }, 300_000)));
     // Let the joins settle (resume tokens stored, rosters complete) before the crash.
-    await delay(1000);
+    await delay(500);
     await Promise.all(workers.map((worker) => worker.request({ cmd: 'storm-arm' })));
     const killedAt = monoMs();
     await server.kill9();
@@ -82,15 +85,17 @@ export async function measureStorm(launcher: Launcher, workers: readonly WorkerH
     const listeningAt = monoMs();
     const results = await Promise.all(workers.map((worker) => worker.request<StormWaitResult>({ cmd: 'storm-wait', timeoutMs }, timeoutMs + 30_000)));
     const backAt = results.flatMap((result) => result.backAt);
+    const sides = results.flatMap((result) => result.sides);
     const back = backAt.filter((at): at is number => at !== undefined);
-    const stats = (origin: number): { p50: number; p99: number; max: number } => {
+    const stats = (origin: number, side?: 'host' | 'guest'): { p50: number; p99: number; max: number } => {
       // Anyone not back counts as the full timeout, so a partial recovery cannot look fast.
-      const times = backAt.map((at) => (at === undefined ? timeoutMs : at - origin));
+      const times = backAt.filter((_at, index) => side === undefined || sides[index] === side).map((at) => (at === undefined ? timeoutMs : at - origin));
       return { p50: quantileOf(times, 0.5), p99: quantileOf(times, 0.99), max: Math.max(...times) };
     };
     return {
       participants: backAt.length, sessions, back: back.length, sameId: results.reduce((total, result) => total + result.sameId, 0),
       restartMs: listeningAt - killedAt, fromListen: stats(listeningAt), fromKill: stats(killedAt), timeoutMs,
+      hostsFromListen: stats(listeningAt, 'host'), guestsFromListen: stats(listeningAt, 'guest'),
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.request({ cmd: 'storm-stop' }).catch(() => undefined)));

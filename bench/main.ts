@@ -18,7 +18,7 @@ import { connectLoad, describeShape, disconnectLoad, runLoad, sustained, ENCRYPT
 import { measureIdleMemory, measureStorm } from './idle-and-storm';
 import { InspectorSession } from './inspector';
 import { Launcher, ProcessRegistry, snapshotRelay, type RunningServer } from './processes';
-import { FANOUT_HEADER, fanoutRow, kb, ms, num, pct, ratio, ratioRow } from './report';
+import { closes, FANOUT_HEADER, fanoutRow, kb, ms, num, pct, ratio, ratioRow } from './report';
 import { startWorkers, stopWorkers, type WorkerHandle } from './workers';
 
 const SECTIONS = ['fanout', 'saturation', 'memory', 'storm', 'documents', 'profile'] as const;
@@ -50,12 +50,12 @@ function settingsFor(quick: boolean): Settings {
   ];
   return quick
     ? {
-      quick, workers: 2, fanoutShapes: shapes, fanoutTiming: { warmupMs: 700, measureMs: 2000, drainMs: 500 },
-      saturationShape: { sessions: 20, participants: 10 }, saturationRates: [2.5, 5, 10, 20, 40, 80, 160],
-      saturationTiming: { warmupMs: 500, measureMs: 1500, drainMs: 500 },
-      memoryParticipants: 400, memoryPerSession: 4, memorySettleMs: 800,
-      stormSessions: 100, stormTimeoutMs: 30_000,
-      documents: { fileBytes: 1024 * 1024, fileRuns: 3, edits: 1500, keystrokes: 40 },
+      quick, workers: 2, fanoutShapes: shapes, fanoutTiming: { warmupMs: 500, measureMs: 1500, drainMs: 300 },
+      saturationShape: { sessions: 20, participants: 10 }, saturationRates: [5, 10, 20, 40, 80, 160],
+      saturationTiming: { warmupMs: 300, measureMs: 1000, drainMs: 300 },
+      memoryParticipants: 400, memoryPerSession: 4, memorySettleMs: 500,
+      stormSessions: 100, stormTimeoutMs: 12_000,
+      documents: { fileBytes: 1024 * 1024, fileRuns: 3, edits: 600, keystrokes: 30 },
       profileShape: { sessions: 100, participants: 5, rateHz: 20 }, profileMs: 2000,
     }
     : {
@@ -129,7 +129,7 @@ async function saturation(workers: readonly WorkerHandle[], start: Start, settin
     for (const rateHz of settings.saturationRates) {
       const figures = await runLoad(workers, server, { ...shape, rateHz }, settings.saturationTiming);
       const ok = sustained(figures);
-      out.push(`| ${label} | ${describeShape(figures.shape)} | ${num(figures.deliveredPerSecond)} | ${pct(figures.deliveryRatio)} | ${ms(figures.p50)} | ${ms(figures.p99)} | ${num(figures.relayCpu, 2)} | ${num(figures.generatorCpu, 2)} | ${ok ? 'yes' : 'no'}${Object.keys(figures.closes).length ? ` (closes ${JSON.stringify(figures.closes)})` : ''} |`);
+      out.push(`| ${label} | ${describeShape(figures.shape)} | ${num(figures.deliveredPerSecond)} | ${pct(figures.deliveryRatio)} | ${ms(figures.p50)} | ${ms(figures.p99)} | ${num(figures.relayCpu, 2)} | ${num(figures.generatorCpu, 2)} | ${ok ? 'yes' : 'no'}${closes(figures)} |`);
       progress(`saturation ${label} ${describeShape(figures.shape)}: ${num(figures.deliveredPerSecond)} msg/s, delivery ${pct(figures.deliveryRatio)}, p99 ${ms(figures.p99)} ms`);
       if (!ok) break;
       best = figures;
@@ -278,8 +278,9 @@ async function main(): Promise<void> {
       try {
         progress(`storm: ${settings.stormSessions * 2} clients`);
         const storm = await measureStorm(launcher, workers, settings.stormSessions, settings.stormTimeoutMs);
-        out.push('| participants | back | same participant id | relay restart (kill → listening) | from listening: p50 / p99 / max | from kill: p50 / p99 / max |', '|---:|---:|---:|---:|---|---|');
-        out.push(`| ${num(storm.participants)} | ${num(storm.back)} | ${num(storm.sameId)} | ${num(storm.restartMs)} ms | ${num(storm.fromListen.p50)} / ${num(storm.fromListen.p99)} / ${num(storm.fromListen.max)} ms | ${num(storm.fromKill.p50)} / ${num(storm.fromKill.p99)} / ${num(storm.fromKill.max)} ms |`);
+        const triple = (stats: { p50: number; p99: number; max: number }): string => `${num(stats.p50)} / ${num(stats.p99)} / ${num(stats.max)} ms`;
+        out.push('| participants | back | same participant id | relay restart (kill → listening) | from listening: p50 / p99 / max | hosts only | guests only | from kill: p50 / p99 / max |', '|---:|---:|---:|---:|---|---|---|---|');
+        out.push(`| ${num(storm.participants)} | ${num(storm.back)} | ${num(storm.sameId)} | ${num(storm.restartMs)} ms | ${triple(storm.fromListen)} | ${triple(storm.hostsFromListen)} | ${triple(storm.guestsFromListen)} | ${triple(storm.fromKill)} |`);
       } catch (err) {
         out.push(`not measured: ${(err as Error).message}`);
       }

@@ -29,7 +29,9 @@ export function ratio(a: number, b: number): string {
 
 export function closes(figures: FanoutFigures): string {
   const entries = Object.entries(figures.closes);
-  return entries.length === 0 ? '' : ` (closed: ${entries.map(([code, count]) => `${count}×${code}`).join(', ')})`;
+  const closed = entries.length === 0 ? '' : ` (closed: ${entries.map(([code, count]) => `${count}×${code}`).join(', ')})`;
+  const skipped = figures.presenceSkipped > 0 ? ` (${num(figures.presenceSkipped)} presence frames skipped for backlogged receivers)` : '';
+  return closed + skipped;
 }
 
 export const FANOUT_HEADER = [

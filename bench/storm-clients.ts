@@ -14,6 +14,7 @@ import type { StormSetupResult, StormWaitResult } from './worker-protocol';
 interface StormClient {
   readonly client: SessionClient;
   readonly session: string;
+  readonly side: 'host' | 'guest';
   idBefore: string | undefined;
   backAt: number | undefined;
   sameId: boolean;
@@ -59,7 +60,7 @@ export class StormClients {
   async wait(timeoutMs: number): Promise<StormWaitResult> {
     await until(() => this.clients.every((entry) => entry.backAt !== undefined), timeoutMs, 'every client to rejoin', 20)
       .catch(() => undefined);
-    return { backAt: this.clients.map((entry) => entry.backAt), sameId: this.clients.filter((entry) => entry.sameId).length };
+    return { backAt: this.clients.map((entry) => entry.backAt), sides: this.clients.map((entry) => entry.side), sameId: this.clients.filter((entry) => entry.sameId).length };
   }
 
   stop(): void {
@@ -74,7 +75,7 @@ export class StormClients {
       relay, name, mode, transport: this.transport, clock: systemClock, random: Math.random, logger: silentLogger,
       clientName: 'pairline-bench/0.1.0',
     });
-    const entry: StormClient = { client, session: client.session, idBefore: undefined, backAt: undefined, sameId: false };
+    const entry: StormClient = { client, session: client.session, side: mode.type, idBefore: undefined, backAt: undefined, sameId: false };
     this.subscriptions.push(client.onDidJoin((info) => {
       if (!this.armed || entry.backAt !== undefined) return;
       entry.backAt = monoMs();

@@ -57,6 +57,8 @@ export interface StormSetupResult {
 export interface StormWaitResult {
   /** Monotonic ms at which each client was back in its session (undefined: not back in time). */
   readonly backAt: Array<number | undefined>;
+  /** The side of each client, same order as `backAt`. */
+  readonly sides: Array<'host' | 'guest'>;
   /** Clients back with the same participant id as before. */
   readonly sameId: number;
 }
