@@ -186,6 +186,9 @@ export class SessionClient implements SessionClientApi {
     this.dropLink(CloseCode.GoingAway, 'client shut down');
     this.reconnect.dispose();
     this.events.dispose();
+    // Nobody waits forever on a disposed client (both are no-ops once settled).
+    this.firstJoin.reject(new Error('The session client was shut down.'));
+    this.closed.resolve(undefined);
   }
 
   // --- connections --------------------------------------------------------------------------

@@ -155,6 +155,19 @@ describe('client against the real relay (chaos proxy)', function () {
     assert.equal(back.from.id, guest.me!.id);
   });
 
+  it('a slow link (proxy delay) shows in the round-trip time, and messages still arrive in order', async () => {
+    const { host, guest } = await pair();
+    const received = collectUpdates(guest);
+    proxy!.delay(150);
+    // Both directions are delayed, so a ping's round trip takes at least 300 ms.
+    const trip = await waitFor(guest.onDidMeasureRoundTrip, (value) => value.lastMs >= 300, 'a slow round trip');
+    assert.ok(trip.lastMs < 1_000, `round trip ${trip.lastMs} ms`);
+    await sendUpdates(host, 1, 20);
+    await waitUntil(guest.onDidReceive, () => received.length >= 20, 'twenty delayed updates');
+    assert.deepEqual(received, Array.from({ length: 20 }, (_, i) => `u${i + 1}`));
+    assert.equal(guest.state, 'connected');
+  });
+
   it('after kill -9 and a restart on the same port, host and guest come back with the same ids', async () => {
     const { host, guest } = await pair('direct');
     const hostId = host.me!.id;
