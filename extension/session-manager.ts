@@ -24,6 +24,9 @@ export interface ClientRequest {
   readonly logger: Logger;
 }
 
+/** How often the stored resume state is rewritten while a session runs. */
+const RESUME_REFRESH_MS = 60_000;
+
 /** Creates a real client (extension/client-factory.ts) or, in tests, a fake one. */
 export type ClientFactory = (request: ClientRequest) => SessionClientApi;
 
@@ -35,6 +38,7 @@ export class SessionManager implements vscode.Disposable {
   private relayUrl: string | undefined;
   private readonly presenceByParticipant = new Map<string, PresencePayload>();
   private readonly knocksByParticipant = new Map<string, string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly stateChanged = new vscode.EventEmitter<StateChange>();
@@ -206,12 +210,19 @@ export class SessionManager implements vscode.Disposable {
   private replaceClient(client: SessionClientApi | undefined): void {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.subscriptions = [];
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
     this.current?.dispose();
     this.current = client;
     this.lastChange = undefined;
     this.downSince = undefined;
     this.clearPeers();
-    if (client) this.subscribe(client);
+    if (client) {
+      this.subscribe(client);
+      // Keep the stored state fresh (and its lastSeq current) so a reload within the resume
+      // window finds it; SecretStore ignores states older than RESUME_MAX_AGE_MS.
+      this.refreshTimer = setInterval(() => this.storeResumeState(client.resumeState), RESUME_REFRESH_MS);
+    }
     this.clientChanged.fire(client);
   }
 
@@ -280,12 +291,14 @@ export class SessionManager implements vscode.Disposable {
         this.log.error(`${error.code}: ${error.message}`);
         this.errored.fire(error);
       }),
-      client.onDidChangeResumeState((state) => {
-        this.secrets.setResumeState(state).catch((error: unknown) => {
-          this.log.warn('could not store the resume state', { error: errorMessage(error) });
-        });
-      }),
+      client.onDidChangeResumeState((state) => this.storeResumeState(state)),
     );
+  }
+
+  private storeResumeState(state: ResumeState | undefined): void {
+    this.secrets.setResumeState(state).catch((error: unknown) => {
+      this.log.warn('could not store the resume state', { error: errorMessage(error) });
+    });
   }
 
   private clearPeers(): void {
