@@ -4,6 +4,8 @@
  * reorder what is queued, tamper with a message in flight, cut a participant off and bring it
  * back (firing `onDidJoin`, with `needsResync` when messages were lost), or restart the relay.
  *
+ * Partitions hold the messages between two groups (in order) until healed.
+ *
  * Each participant gets a {@link MemoryClient} implementing the slice of `SessionClientApi` the
  * document engine uses (client/docs/types.ts `DocumentSyncClient`). Nothing is delivered until the
  * test says so (`deliverAll`, `deliverOne`, `settle`), which makes interleavings explicit.
@@ -45,6 +47,8 @@ interface Member {
 
 export class MemoryRelay {
   private readonly members = new Map<string, Member>();
+  /** `from>to` links whose messages wait (a partition); per-link order is kept. */
+  private readonly blocked = new Set<string>();
   private seq = 0;
   private readonly enforceRoles: boolean;
   /** Messages the relay refused (viewer writes). */
@@ -133,6 +137,23 @@ export class MemoryRelay {
     this.member(id).held = false;
   }
 
+  /**
+   * Splits the participants in two: messages between `side` and everyone else wait (in order)
+   * until {@link healPartition}; messages within each side flow.
+   */
+  partition(side: readonly string[]): void {
+    const inside = new Set(side);
+    for (const from of this.members.keys()) {
+      for (const to of this.members.keys()) {
+        if (from !== to && inside.has(from) !== inside.has(to)) this.blocked.add(`${from}>${to}`);
+      }
+    }
+  }
+
+  healPartition(): void {
+    this.blocked.clear();
+  }
+
   /** Discards what is queued for `id` (a lossy link; the engine's anti-entropy must cope). */
   dropQueued(id: string): number {
     const member = this.member(id);
@@ -149,11 +170,16 @@ export class MemoryRelay {
     return total;
   }
 
-  /** Delivers the message at `index` of `id`'s queue (0 = oldest). False if none can be delivered. */
+  /**
+   * Delivers the `index`-th deliverable message of `id`'s queue (0 = the oldest not waiting on a
+   * partition). False if there is none.
+   */
   deliverOne(id: string, index = 0): boolean {
     const member = this.member(id);
-    if (!member.online || member.held || index >= member.inbox.length) return false;
-    const [envelope] = member.inbox.splice(index, 1);
+    if (!member.online || member.held) return false;
+    const deliverable = this.deliverableIndexes(member);
+    if (index >= deliverable.length) return false;
+    const [envelope] = member.inbox.splice(deliverable[index], 1);
     const decision = this.intercept(envelope);
     if (decision === 'drop') return true;
     const payload = decision === 'deliver' ? envelope.payload : decision;
@@ -168,11 +194,11 @@ export class MemoryRelay {
   deliverAll(options: { random?: () => number; window?: number } = {}): number {
     let delivered = 0;
     for (;;) {
-      const ready = [...this.members.values()].filter((member) => member.online && !member.held && member.inbox.length > 0);
+      const ready = [...this.members.values()].filter((member) => this.deliverableCountOf(member) > 0);
       if (ready.length === 0) return delivered;
       const { random } = options;
       const member = random ? ready[Math.floor(random() * ready.length)] : ready[0];
-      const window = Math.min(member.inbox.length, options.window ?? 1);
+      const window = Math.min(this.deliverableCountOf(member), options.window ?? 1);
       const index = random ? Math.floor(random() * window) : 0;
       this.deliverOne(member.participant.id, index);
       delivered++;
@@ -207,10 +233,27 @@ export class MemoryRelay {
     return true;
   }
 
+  /** Messages `id` could receive now (online, not held, not waiting on a partition). */
+  deliverable(id: string): number {
+    return this.deliverableCountOf(this.member(id));
+  }
+
   private deliverableCount(): number {
     let count = 0;
-    for (const member of this.members.values()) if (member.online && !member.held) count += member.inbox.length;
+    for (const member of this.members.values()) count += this.deliverableCountOf(member);
     return count;
+  }
+
+  private deliverableCountOf(member: Member): number {
+    return member.online && !member.held ? this.deliverableIndexes(member).length : 0;
+  }
+
+  private deliverableIndexes(member: Member): number[] {
+    const indexes: number[] = [];
+    member.inbox.forEach((envelope, index) => {
+      if (!this.blocked.has(`${envelope.from.id}>${envelope.recipient}`)) indexes.push(index);
+    });
+    return indexes;
   }
 
   private announce(change: RosterChange, except?: string): void {

@@ -1,7 +1,7 @@
 /**
  * Property: three participants (host and two guests) editing one document concurrently through a
- * misbehaving relay (holds, reorders, cut links with and without resume, relay restarts, hash
- * rounds at random moments) always converge once the network heals: identical texts, every
+ * misbehaving relay (holds, reorders, partitions, cut links with and without resume, relay
+ * restarts, hash rounds at random moments) always converge once the network heals: identical texts, every
  * insert anyone typed still there exactly once, each editor's mirror (built only from remote
  * deltas and its own edits) equal to the document, and no heal.
  *
@@ -33,6 +33,8 @@ type Action =
   | { type: 'hold'; who: number }
   | { type: 'release'; who: number }
   | { type: 'deliver'; count: number }
+  | { type: 'partition'; who: number }
+  | { type: 'heal-partition' }
   | { type: 'tick' }
   | { type: 'restart' };
 
@@ -50,6 +52,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant('hold' as const), who }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('release' as const), who }) },
   { weight: 4, arbitrary: fc.record({ type: fc.constant('deliver' as const), count: fc.integer({ min: 1, max: 8 }) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('partition' as const), who }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'heal-partition' as const }) },
   { weight: 1, arbitrary: fc.constant({ type: 'tick' as const }) },
   { weight: 1, arbitrary: fc.constant({ type: 'restart' as const }) },
 );
@@ -171,12 +175,19 @@ async function runScenario(input: Scenario): Promise<void> {
           break;
         case 'deliver':
           for (let i = 0; i < step.count; i++) {
-            const ready = all.filter((peer) => relay.isOnline(peer.id) && relay.queued(peer.id) > 0);
+            const ready = all.filter((peer) => relay.deliverable(peer.id) > 0);
             if (ready.length === 0) break;
             const peer = ready[Math.floor(random() * ready.length)];
-            relay.deliverOne(peer.id, Math.floor(random() * Math.min(input.window, relay.queued(peer.id))));
+            relay.deliverOne(peer.id, Math.floor(random() * Math.min(input.window, relay.deliverable(peer.id))));
           }
           await new Promise<void>((resolve) => setImmediate(resolve));
+          break;
+        case 'partition':
+          // One participant on its own side: it and the others no longer hear each other.
+          relay.partition([all[step.who].id]);
+          break;
+        case 'heal-partition':
+          relay.healPartition();
           break;
         case 'tick':
           await clock.advance(HASH_INTERVAL);
@@ -187,7 +198,8 @@ async function runScenario(input: Scenario): Promise<void> {
       }
     }
 
-    // Heal the network: everyone back, nothing held, everything delivered.
+    // Heal the network: everyone back, nothing held or partitioned, everything delivered.
+    relay.healPartition();
     for (const peer of all) {
       relay.release(peer.id);
       relay.reconnect(peer.id);
@@ -219,7 +231,7 @@ async function runScenario(input: Scenario): Promise<void> {
 describe('document sync: convergence (property)', function () {
   this.timeout(LONG ? 0 : 60_000);
 
-  it(`converges with every insert kept, through holds, reorders, cuts and relay restarts (${NUM_RUNS} runs)`, async () => {
+  it(`converges with every insert kept, through holds, reorders, partitions, cuts and relay restarts (${NUM_RUNS} runs)`, async () => {
     await fc.assert(fc.asyncProperty(scenario, runScenario), {
       numRuns: NUM_RUNS,
       ...(SEED !== undefined ? { seed: SEED } : {}),
