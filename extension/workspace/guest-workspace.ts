@@ -1,0 +1,241 @@
+/**
+ * The guest's side of shared folders in a window: registers the `pairline:` file system, adds the
+ * host's folders to the workspace when we join, takes them away when the session ends, and removes
+ * a `pairline:` folder left over from a session that is gone.
+ *
+ * Adding the first folder to an empty window (or turning a one-folder window into a workspace)
+ * restarts the extension host. The resume state is stored in SecretStorage right before the
+ * folders are added; after the restart the session manager resumes it by itself and this class
+ * finds the folders already there.
+ */
+import * as vscode from 'vscode';
+import type { SessionClientApi, StateChange } from '../../client/api';
+import type { Logger } from '../../client/ports';
+import { RemoteFiles, type RemoteFilesState } from '../../client/files/remote-files';
+import { errorMessage } from '../log';
+import type { SecretStore } from '../secrets';
+import type { SessionManager } from '../session-manager';
+import { PairlineFileSystem, type RemoteFilesSource } from './guest-file-system';
+import { foreignFolders, missingFolders, PAIRLINE_SCHEME, plannedFolders, sameSession, type FolderLike } from './remote-paths';
+
+export const ENDED_FOLDER_MESSAGE = 'The Pairline session for this folder has ended; the folder was removed.';
+/** How long a file request waits for the session behind its folder to be (re)joined. */
+const SESSION_WAIT_MS = 60_000;
+
+interface ActiveFiles {
+  readonly session: string;
+  readonly remote: RemoteFiles;
+  readonly subscriptions: { dispose(): void }[];
+}
+
+export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
+  private readonly provider: PairlineFileSystem;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private clientSubscriptions: { dispose(): void }[] = [];
+  private active: ActiveFiles | undefined;
+  private waitingMessage: vscode.Disposable | undefined;
+  private readonly filesAvailable = new vscode.EventEmitter<void>();
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly secrets: SecretStore,
+    private readonly log: Logger,
+  ) {
+    this.provider = new PairlineFileSystem(this);
+    this.subscriptions.push(
+      this.provider,
+      this.filesAvailable,
+      vscode.workspace.registerFileSystemProvider(PAIRLINE_SCHEME, this.provider, { isCaseSensitive: true }),
+      sessions.onDidChangeClient((client) => this.watchClient(client)),
+    );
+    this.watchClient(sessions.client);
+  }
+
+  get readOnly(): boolean {
+    return this.sessions.role === 'viewer';
+  }
+
+  /** The shared files of the current session (undefined unless we are a joined guest). */
+  get files(): RemoteFiles | undefined {
+    return this.active?.remote;
+  }
+
+  async filesFor(authority: string): Promise<RemoteFiles> {
+    const deadline = Date.now() + SESSION_WAIT_MS;
+    for (;;) {
+      if (this.active && sameSession(authority, this.active.session)) return this.active.remote;
+      if (!(await this.mayComeBack(authority))) throw vscode.FileSystemError.Unavailable(ENDED_FOLDER_MESSAGE);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await this.waitForFiles(remaining))) {
+        throw vscode.FileSystemError.Unavailable('The Pairline session for this folder is not connected yet; check the status bar and try again.');
+      }
+    }
+  }
+
+  /**
+   * At activation: removes `pairline:` folders no stored session will bring back (the resume
+   * itself is the session manager's). Folders of the stored session stay; if resuming it fails
+   * for good, {@link sessionEnded} removes them.
+   */
+  async removeStaleFolders(): Promise<void> {
+    const stored = await this.secrets.resumeState();
+    const keep = stored?.side === 'guest' ? stored.session : undefined;
+    const current = this.sessions.client?.state !== 'ended' ? this.sessions.client?.session : undefined;
+    const stale = foreignFolders(folderLikes(), keep ?? current);
+    if (stale.length === 0) return;
+    this.log.info('removing pairline: folders of sessions that are gone', { folders: stale.length });
+    if (await this.removeFolders((folder) => folder.scheme === PAIRLINE_SCHEME && !sameSession(folder.authority, keep ?? current))) {
+      void vscode.window.showWarningMessage(ENDED_FOLDER_MESSAGE);
+    }
+  }
+
+  dispose(): void {
+    this.dropClient();
+    this.waitingMessage?.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+
+  private watchClient(client: SessionClientApi | undefined): void {
+    this.dropClient();
+    if (!client) return;
+    this.clientSubscriptions.push(
+      client.onDidJoin((info) => {
+        if (info.you.role === 'host') return;
+        this.ensureFiles(client);
+        this.showFolders(client).catch((error: unknown) => this.log.error('could not add the host\'s folders', { error: errorMessage(error) }));
+      }),
+      client.onDidChangeState((change) => {
+        if (change.state === 'ended') this.sessionEnded(client, change).catch((error: unknown) => this.log.error('could not remove the session\'s folders', { error: errorMessage(error) }));
+      }),
+      client.onDidChangeRoster((change) => {
+        // Our own role changed (viewer ↔ editor): open editors re-read their read-only state.
+        if (change.participant.id === client.me?.id && change.change === 'updated') this.provider.announceAllChanged(this.openPairlineUris());
+      }),
+    );
+  }
+
+  private ensureFiles(client: SessionClientApi): void {
+    if (this.active && this.active.session === client.session) return;
+    this.disposeFiles();
+    const session = client.session;
+    if (!session) return;
+    const remote = new RemoteFiles(client);
+    this.active = {
+      session,
+      remote,
+      subscriptions: [
+        remote.onDidChangeFiles((changes) => this.provider.announce(session, changes)),
+        remote.onDidChangeState(({ state }) => this.showWaiting(state)),
+      ],
+    };
+    this.showWaiting(remote.state);
+    this.filesAvailable.fire();
+  }
+
+  /** Adds the folders the host shares that the window does not show yet. */
+  private async showFolders(client: SessionClientApi): Promise<void> {
+    const session = client.session;
+    const remote = this.active?.remote;
+    if (!session || !remote) return;
+    const planned = plannedFolders(await remote.roots());
+    const missing = missingFolders(folderLikes(), session, planned);
+    if (missing.length === 0 || client.state === 'ended') return;
+    // Adding the first folder restarts the extension host: store how to come back first.
+    const resume = client.resumeState;
+    if (resume) await this.secrets.setResumeState(resume);
+    const start = vscode.workspace.workspaceFolders?.length ?? 0;
+    this.log.info('adding the host\'s shared folders to the workspace', { folders: missing.length });
+    const accepted = vscode.workspace.updateWorkspaceFolders(start, 0,
+      ...missing.map((folder) => ({ uri: vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: session, path: folder.path }), name: folder.name })));
+    if (!accepted) {
+      void vscode.window.showErrorMessage('Pairline could not add the host\'s folder to this window. Run "Pairline: Go to File…" to open the host\'s files.');
+    }
+  }
+
+  private async sessionEnded(client: SessionClientApi, change: StateChange): Promise<void> {
+    const session = client.session;
+    if (!session) return;
+    if (this.active?.session === session) this.disposeFiles();
+    if (!folderLikes().some((folder) => folder.scheme === PAIRLINE_SCHEME && sameSession(folder.authority, session))) return;
+    // Removing the first folder restarts the extension host: never come back to an ended session.
+    await this.secrets.setResumeState(undefined);
+    const removed = await this.removeFolders((folder) => folder.scheme === PAIRLINE_SCHEME && sameSession(folder.authority, session));
+    // "You left/ended the session." is already said by the command that did it.
+    if (removed && !change.reason.startsWith('You ')) void vscode.window.showWarningMessage(ENDED_FOLDER_MESSAGE);
+  }
+
+  /** Removes every folder matching `which`, one contiguous run per workspace change. */
+  private async removeFolders(which: (folder: FolderLike) => boolean): Promise<boolean> {
+    let removedAny = false;
+    for (let round = 0; round < 16; round++) {
+      const folders = folderLikes();
+      const first = folders.findIndex(which);
+      if (first < 0) return removedAny;
+      let count = 1;
+      while (first + count < folders.length && which(folders[first + count]!)) count++;
+      const changed = new Promise<void>((resolve) => {
+        const subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => {
+          subscription.dispose();
+          resolve();
+        });
+      });
+      if (!vscode.workspace.updateWorkspaceFolders(first, count)) return removedAny;
+      removedAny = true;
+      await changed;
+    }
+    return removedAny;
+  }
+
+  private async mayComeBack(authority: string): Promise<boolean> {
+    const client = this.sessions.client;
+    if (client && client.state !== 'ended' && sameSession(authority, client.session)) return true;
+    const stored = await this.secrets.resumeState();
+    return stored?.side === 'guest' && sameSession(authority, stored.session);
+  }
+
+  private waitForFiles(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        subscriptions.forEach((subscription) => subscription.dispose());
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        subscriptions.forEach((subscription) => subscription.dispose());
+        resolve(true);
+      };
+      const subscriptions = [this.filesAvailable.event(done), this.sessions.onDidChangeState(done)];
+    });
+  }
+
+  private showWaiting(state: RemoteFilesState): void {
+    this.waitingMessage?.dispose();
+    this.waitingMessage = state === 'waiting-for-host'
+      ? vscode.window.setStatusBarMessage('$(sync~spin) Pairline: the host is away; opening files waits until they are back…')
+      : undefined;
+  }
+
+  private openPairlineUris(): vscode.Uri[] {
+    return vscode.workspace.textDocuments.map((document) => document.uri).filter((uri) => uri.scheme === PAIRLINE_SCHEME);
+  }
+
+  private dropClient(): void {
+    for (const subscription of this.clientSubscriptions) subscription.dispose();
+    this.clientSubscriptions = [];
+    this.disposeFiles();
+  }
+
+  private disposeFiles(): void {
+    if (!this.active) return;
+    for (const subscription of this.active.subscriptions) subscription.dispose();
+    this.active.remote.dispose();
+    this.active = undefined;
+    this.showWaiting('ready');
+  }
+}
+
+function folderLikes(): FolderLike[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((folder) => ({
+    scheme: folder.uri.scheme, authority: folder.uri.authority, path: folder.uri.path,
+  }));
+}
