@@ -20,6 +20,7 @@ import { Settings } from './settings';
 import { StatusBar } from './status-bar';
 import { InviteUriHandler } from './uri-handler';
 import { WorkspaceMapping } from './workspace-mapping';
+import { registerSharedWorkspace } from './workspace';
 
 export function activate(context: vscode.ExtensionContext): PairlineApi {
   const channel = vscode.window.createOutputChannel('Pairline', { log: true });
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): PairlineApi {
     new KnockPrompt(sessions, settings),
     registerCommands({ sessions, flows, follow, participants, secrets, contextKeys, showLog }),
     vscode.window.registerUriHandler(new InviteUriHandler((invite) => flows.join(invite), log)),
+    registerSharedWorkspace(sessions, settings, secrets, clientLogger(channel, 'files')),
   );
 
   void secrets.relayToken().then((token) => contextKeys.set('pairline.hasRelayToken', token !== undefined));
