@@ -1,13 +1,13 @@
 /**
  * The one place where presence paths (workspace-relative, POSIX) meet local URIs. Today the
- * shared workspace is the first workspace folder on both sides (a guest's local checkout); the
- * guest's `pairline:` workspace can replace {@link WorkspaceMapping.root} later without touching
- * the callers.
+ * shared workspace is the first workspace folder on both sides (a guest's local checkout), or the
+ * guest's `pairline:` folder when there is one.
  */
 import * as vscode from 'vscode';
 import { ExcludeFilter, relativeWorkspacePath } from '../client/presence/workspace-files';
 import { normaliseWorkspacePath } from '../protocol/paths';
 import type { Settings } from './settings';
+import { PAIRLINE_SCHEME } from './workspace/remote-paths';
 
 export class WorkspaceMapping implements vscode.Disposable {
   private filter: ExcludeFilter;
@@ -20,9 +20,13 @@ export class WorkspaceMapping implements vscode.Disposable {
     });
   }
 
-  /** The folder presence paths are relative to, or undefined without a workspace. */
+  /**
+   * The folder presence paths are relative to, or undefined without a workspace. A guest's
+   * `pairline:` folder (the host's first shared folder) wins over local folders.
+   */
   get root(): vscode.Uri | undefined {
-    return vscode.workspace.workspaceFolders?.[0]?.uri;
+    const folders = vscode.workspace.workspaceFolders;
+    return (folders?.find((folder) => folder.uri.scheme === PAIRLINE_SCHEME) ?? folders?.[0])?.uri;
   }
 
   /** The wire path of a local document, or undefined when it must not be announced. */
