@@ -181,6 +181,20 @@ describe('document sync through the real relay', function () {
     assert.deepEqual(all.map((participant) => participant.sync.heals), [0, 0, 0], 'no heal');
   }
 
+  it('keeps edits made on both sides while the relay is down and merges them once it is back', async () => {
+    const all = await startSession('line one\r\nline two\r\n');
+    const [host, guest] = all;
+    const port = relay!.port;
+    await relay!.kill9();
+    relay = undefined;
+    await eventually(() => all.every((participant) => participant.client.state !== 'connected'), () => 'everyone to notice the relay is gone');
+    guest.doc!.applyLocalEdits([{ offset: 0, deleteCount: 0, insert: 'guest offline: ' }]);
+    host.doc!.applyLocalEdits([{ offset: host.doc!.text.length, deleteCount: 0, insert: 'host offline\r\n' }]);
+    relay = await startRelay({ port });
+    await healAndCheck(all, []);
+    assert.equal(host.doc!.text, 'guest offline: line one\r\nline two\r\nhost offline\r\n');
+  });
+
   it(`converges through cut and blackholed links (${NUM_RUNS} runs)`, async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom('', 'shared\r\ntext 😀\r\n', 'line\n'.repeat(2000)), actions, async (initial, steps) => {
       try {
