@@ -3,7 +3,7 @@
  * notifications and error sentences. Commands and the URI handler call these.
  */
 import * as vscode from 'vscode';
-import type { JoinInfo } from '../client/api';
+import type { JoinInfo, StateChange } from '../client/api';
 import type { Logger } from '../client/ports';
 import type { Invite } from '../protocol';
 import type { SessionManager } from './session-manager';
@@ -19,18 +19,16 @@ export class SessionFlows {
   /** Start Session: create it, copy the invite link, show it with "Copy again". */
   async start(): Promise<string | undefined> {
     if (!this.ensureNotInSession()) return undefined;
-    let info: JoinInfo;
+    let outcome: JoinInfo | 'cancelled';
     try {
-      info = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Pairline: starting a session…' },
-        () => this.sessions.host(),
-      );
+      outcome = await this.connect('Starting a session…', () => this.sessions.host());
     } catch (error) {
       this.fail('Could not start a Pairline session', error);
       return undefined;
     }
+    if (outcome === 'cancelled') return undefined;
     const link = this.sessions.client?.inviteLink;
-    this.log.info('session started', { session: info.session });
+    this.log.info('session started', { session: outcome.session });
     if (!link) return undefined;
     await this.copyInvite(link, 'Session started. The invite link is on your clipboard — send it to your teammate.');
     return link;
@@ -63,36 +61,46 @@ export class SessionFlows {
   /** Join: progress that tracks the client's state, cancellable until the host lets us in. */
   async join(invite: Invite): Promise<boolean> {
     if (!this.ensureNotInSession()) return false;
+    let outcome: JoinInfo | 'cancelled';
+    try {
+      outcome = await this.connect('Connecting to relay…', () => this.sessions.join(invite));
+    } catch (error) {
+      this.fail('Could not join the Pairline session', error);
+      return false;
+    }
+    if (outcome === 'cancelled') return false;
+    const host = outcome.roster.find((participant) => participant.role === 'host');
+    void vscode.window.showInformationMessage(`Joined ${host ? `${host.name}'s` : 'the'} session as ${outcome.you.role}.`);
+    return true;
+  }
+
+  /**
+   * Runs a start or join under a cancellable progress notification that says what the client is
+   * doing. The client retries an unreachable relay forever, so the person must be able to stop.
+   */
+  private connect(first: string, run: () => Promise<JoinInfo>): Thenable<JoinInfo | 'cancelled'> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Pairline', cancellable: true },
       async (progress, token) => {
-        progress.report({ message: 'Connecting to relay…' });
+        progress.report({ message: first });
         const watching = this.sessions.onDidChangeState((change) => {
-          switch (change.state) {
-            case 'waiting-for-approval': progress.report({ message: 'Waiting for the host to let you in…' }); break;
-            case 'waiting-for-host': progress.report({ message: 'Waiting for the host to come back online…' }); break;
-            case 'reconnecting': progress.report({ message: `Connecting to relay… (attempt ${change.attempt})` }); break;
-            default: break;
-          }
+          const message = progressMessage(change, this.sessions.relay);
+          if (message) progress.report({ message });
         });
         let cancelled: vscode.Disposable | undefined;
         const cancel = new Promise<'cancelled'>((resolve) => {
           cancelled = token.onCancellationRequested(() => resolve('cancelled'));
         });
         try {
-          const outcome = await Promise.race([this.sessions.join(invite), cancel]);
+          const outcome = await Promise.race([run(), cancel]);
           if (outcome === 'cancelled') {
-            this.log.info('joining cancelled by the user');
+            this.log.info('cancelled by the user before the session was joined');
             await this.sessions.cancel();
-            return false;
           }
-          const host = outcome.roster.find((participant) => participant.role === 'host');
-          void vscode.window.showInformationMessage(`Joined ${host ? `${host.name}'s` : 'the'} session as ${outcome.you.role}.`);
-          return true;
+          return outcome;
         } catch (error) {
-          if (token.isCancellationRequested) return false;
-          this.fail('Could not join the Pairline session', error);
-          return false;
+          if (token.isCancellationRequested) return 'cancelled';
+          throw error;
         } finally {
           watching.dispose();
           cancelled?.dispose();
@@ -139,5 +147,22 @@ export class SessionFlows {
     void vscode.window.showErrorMessage(`${what}. ${sentence}`, 'Show Log').then((choice) => {
       if (choice === 'Show Log') this.showLog();
     });
+  }
+}
+
+/** What the progress notification says for a state change before the first join. */
+function progressMessage(change: StateChange, relay: string | undefined): string | undefined {
+  switch (change.state) {
+    case 'waiting-for-approval':
+      return 'Waiting for the host to let you in…';
+    case 'waiting-for-host':
+      return 'The session is not on the relay yet. Waiting for the host…';
+    case 'reconnecting': {
+      const seconds = change.retryInMs !== undefined ? ` in ${Math.max(1, Math.round(change.retryInMs / 1000))} s` : '';
+      return `Cannot reach the relay${relay ? ` at ${relay}` : ''} (attempt ${change.attempt}). `
+        + `Check that it is running and that pairline.relayUrl is right; retrying${seconds}. Cancel to stop.`;
+    }
+    default:
+      return undefined;
   }
 }

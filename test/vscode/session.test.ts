@@ -142,8 +142,9 @@ describe('a session with a CLI guest', function () {
   it('says "Reconnecting…" with a countdown when the relay dies, and "connected" once it is back on the same port', async () => {
     const port = relay!.port;
     await relay!.kill9();
-    await until('the reconnecting status text', () => /Reconnecting…|Waiting for the host/.test(api.testing.statusBar.text), events(), 30_000);
-    assert.match(api.testing.statusBar.text, /Reconnecting…( \((retry in \d+ s, )?attempt \d+\))?/);
+    await until('the reconnecting status text', () => /Reconnecting…/.test(api.testing.statusBar.text), events(), 30_000);
+    assert.match(api.testing.statusBar.text, /^\$\(sync~spin\) Reconnecting… \((retry in \d+ s, )?attempt \d+\)$/);
+    assert.match(api.testing.statusBar.tooltip, /reconnecting/);
     assert.notEqual(api.state, 'connected');
     relay = await startRelay({ port });
     await until('the connected status text after the restart', () => api.state === 'connected' && /^\$\(broadcast\) Pairline: \d/.test(api.testing.statusBar.text), events(), 45_000);
