@@ -341,8 +341,9 @@ export class SessionClient implements SessionClientApi {
       session: joined.session, you: joined.you, roster: this.roster, settings: joined.settings,
       resumed: joined.resumed, needsResync,
     };
-    this.events.join.fire(info);
+    // Saved before anyone hears of the join, so a crash right after it still finds the new token.
     this.events.resumeState.fire(this.book.snapshot());
+    this.events.join.fire(info);
     this.sendPresence();
     this.firstJoin.resolve(info);
   }

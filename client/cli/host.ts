@@ -4,7 +4,7 @@ import type { CliCommand } from './commands';
 import { PARTICIPANT_HELP, PARTICIPANT_OPTIONS, participantSettings, UsageError } from './options';
 import { runSession } from './session-setup';
 
-const HELP = `Usage: pairline host --relay URL --name NAME [--token T] [--folder DIR] [--approval auto|prompt] [--role editor|viewer] [--no-encrypt]
+const HELP = `Usage: pairline host --relay URL --name NAME [--token T] [--folder DIR] [--state-file FILE] [--approval auto|prompt] [--role editor|viewer] [--no-encrypt]
 
 Starts a session on the relay and prints {"event":"invite","link":"…"} once it exists.
   --relay URL              the relay's http(s) base URL (required)

@@ -5,7 +5,7 @@ import type { CliCommand } from './commands';
 import { PARTICIPANT_HELP, PARTICIPANT_OPTIONS, participantSettings, UsageError } from './options';
 import { runSession } from './session-setup';
 
-const HELP = `Usage: pairline join LINK --name NAME [--folder DIR]
+const HELP = `Usage: pairline join LINK --name NAME [--token T] [--folder DIR] [--state-file FILE]
 
 Joins the session of an invite link (https://RELAY/join/SESSION#s=… or vscode://pairline.pairline/join?…).
 ${PARTICIPANT_HELP}`;

@@ -12,6 +12,7 @@ export const PARTICIPANT_OPTIONS = {
   name: { type: 'string' },
   token: { type: 'string' },
   folder: { type: 'string' },
+  'state-file': { type: 'string' },
   'log-level': { type: 'string' },
   'rtt-every': { type: 'string' },
   'ping-ms': { type: 'string' },
@@ -47,6 +48,8 @@ export interface ParticipantSettings {
   readonly name: string;
   readonly token: string | undefined;
   readonly folder: string | undefined;
+  /** Where to keep the resume state between runs. */
+  readonly stateFile: string | undefined;
   readonly logLevel: LogLevel;
   readonly rttEvery: number;
   readonly timings: Partial<SessionClientTimings>;
@@ -73,6 +76,7 @@ export function participantSettings(values: Values, io: CliIo): ParticipantSetti
     name,
     token: flagOrEnv(values, io, 'token', 'PAIRLINE_TOKEN'),
     folder: typeof values.folder === 'string' ? values.folder : undefined,
+    stateFile: flagOrEnv(values, io, 'state-file', 'PAIRLINE_STATE_FILE'),
     logLevel,
     rttEvery: Math.max(1, rttEvery),
     timings,
@@ -83,6 +87,8 @@ export const PARTICIPANT_HELP = `Options for host and join:
   --name NAME              your display name (required)
   --token T                relay access token (or PAIRLINE_TOKEN)
   --folder DIR             the folder this participant works in (must exist)
+  --state-file FILE        keep the resume state here (secrets: mode 0600) so a restarted
+                           process returns to the same session with the same id
   --log-level LEVEL        debug|info|warn|error|silent, JSON lines on stderr (default warn)
   --rtt-every N            print only every Nth rtt event (default 1)
   -h, --help               this help

@@ -6,6 +6,7 @@ import { WebSocketTransport } from '../ws-transport';
 import { EventWriter, stderrLogger, type CliIo } from './io';
 import { UsageError, type ParticipantSettings } from './options';
 import { runParticipant } from './participant';
+import { readState, writeState } from './state-file';
 
 export const CLIENT_NAME = 'pairline-cli/0.1.0';
 
@@ -25,6 +26,10 @@ export function runSession(
   options: Pick<SessionClientOptions, 'relay' | 'mode'>,
 ): Promise<number> {
   checkFolder(settings.folder);
+  const saved = settings.stateFile ? readState(settings.stateFile, side) : undefined;
+  if (saved && options.mode.type === 'guest' && saved.session !== options.mode.invite.session) {
+    throw new UsageError(`--state-file ${settings.stateFile} belongs to another session; use another file or delete it`);
+  }
   const connectTimeout = settings.timings.connectTimeoutMs ?? 15_000;
   const client = new SessionClient({
     ...options,
@@ -36,7 +41,18 @@ export function runSession(
     logger: stderrLogger(io, settings.logLevel),
     options: settings.timings,
     clientName: CLIENT_NAME,
+    ...(saved ? { resumeState: saved } : {}),
   });
+  const stateFile = settings.stateFile;
+  if (stateFile) {
+    client.onDidChangeResumeState((state) => {
+      try {
+        writeState(stateFile, state);
+      } catch (err) {
+        io.writeError(`pairline: cannot write --state-file ${stateFile}: ${(err as Error).message}`);
+      }
+    });
+  }
   // The client's timers are unref'd; this keeps the process alive through a long backoff wait.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   return runParticipant(client, io.stdin, new EventWriter(io), { side, rttEvery: settings.rttEvery })

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { startRelay, type RunningRelay } from '../support/relay-process';
@@ -171,6 +173,32 @@ describe('pairline CLI against the real relay', function () {
     assert.equal((guestBack.you as { id: string }).id, guestId);
     await exchangePresence(host, guest, 'after.ts', hostId, guestId);
     for (const event of [...host.events, ...guest.events]) assert.notEqual(event.state, 'ended');
+  });
+
+  it('with --state-file, a guest killed with -9 and started again resumes its place', async () => {
+    const { host, guest, guestId } = await hostAndGuest();
+    const folder = mkdtempSync(path.join(tmpdir(), 'pairline-cli-'));
+    try {
+      const stateFile = path.join(folder, 'guest.json');
+      const invite = host.events.find(isEvent('invite'))!;
+      await guest.stop();
+      const first = cli(['join', String(invite.link), '--name', 'Gus', '--state-file', stateFile]);
+      const firstId = youOf(await first.waitFor(isEvent('joined'), 'the first run joined'));
+      assert.notEqual(firstId, guestId, 'a fresh join without state gets a new id');
+      assert.equal(statSync(stateFile).mode & 0o777, 0o600);
+      await first.stop();
+      const mark = host.events.length;
+      const second = cli(['join', String(invite.link), '--name', 'Gus', '--state-file', stateFile]);
+      const joined = await second.waitFor(isEvent('joined'), 'the second run joined');
+      assert.equal(youOf(joined), firstId);
+      assert.equal(joined.resumed, true);
+      assert.ok(!host.events.slice(mark).some((event) => event.event === 'roster' && event.change === 'joined'), 'no new participant at the host');
+      second.send({ cmd: 'leave' });
+      assert.equal(await second.exited, 0);
+      assert.equal(existsSync(stateFile), false, 'the state is forgotten after leave');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('a refused invite ends with an error event and a non-zero exit', async () => {
