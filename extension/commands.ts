@@ -50,20 +50,24 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable {
       const id = participantId(argument) ?? (await pickParticipant(sessions, 'Jump to whom?'))?.id;
       if (id) await follow.jumpTo(id);
     },
-    'pairline.changeParticipantRole': async (argument?: ParticipantArgument) => {
+    // Scripts may pass the role (and `{ confirm: false }` below) to skip the prompts.
+    'pairline.changeParticipantRole': async (argument?: ParticipantArgument, role?: GuestRole) => {
       const target = await guestArgument(sessions, argument, 'Change whose role?');
       if (!target) return;
-      const role = await vscode.window.showQuickPick(
+      const chosen = role ?? (await vscode.window.showQuickPick(
         [{ label: 'editor', description: 'can edit shared files' }, { label: 'viewer', description: 'can only watch' }],
         { title: `Role for ${target.name} (now ${target.role})` },
-      );
-      if (role) sessions.client?.setRole(target.id, role.label as GuestRole);
+      ))?.label as GuestRole | undefined;
+      if (chosen) sessions.client?.setRole(target.id, chosen);
     },
-    'pairline.removeParticipant': async (argument?: ParticipantArgument) => {
+    'pairline.removeParticipant': async (argument?: ParticipantArgument, options?: { confirm?: boolean }) => {
       const target = await guestArgument(sessions, argument, 'Remove whom?');
       if (!target) return;
-      const choice = await vscode.window.showWarningMessage(`Remove ${target.name} from the session? Their invite stops working for them.`, { modal: true }, 'Remove');
-      if (choice === 'Remove') sessions.client?.remove(target.id);
+      if (options?.confirm !== false) {
+        const choice = await vscode.window.showWarningMessage(`Remove ${target.name} from the session? Their invite stops working for them.`, { modal: true }, 'Remove');
+        if (choice !== 'Remove') return;
+      }
+      sessions.client?.remove(target.id);
     },
     'pairline.allowAsEditor': (argument?: ParticipantArgument) => knock(argument, 'editor'),
     'pairline.allowAsViewer': (argument?: ParticipantArgument) => knock(argument, 'viewer'),

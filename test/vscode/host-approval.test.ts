@@ -1,6 +1,7 @@
 /**
  * The extension as host with approval on: a CLI guest knocks, shows up in the participants
- * view's waiting list, and is let in from there; then the host ends the session.
+ * view's waiting list, and is let in from there; another is denied; the host changes a role,
+ * removes a participant and ends the session.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -8,10 +9,12 @@ import { startRelay, type RunningRelay } from '../support/relay-process';
 import type { PairlineApi } from '../../extension/api';
 import { pairline, startCliGuest, until, type CliGuest } from './support';
 
-describe('host approval from the participants view', function () {
+describe('host approval and management from the participants view', function () {
   let api: PairlineApi;
   let relay: RunningRelay | undefined;
   let guest: CliGuest | undefined;
+  let mallory: CliGuest | undefined;
+  let link: string;
   const guestName = 'Kim knocks';
   const events = () => [api.onDidChange, api.onDidChangeState] as vscode.Event<unknown>[];
 
@@ -26,6 +29,7 @@ describe('host approval from the participants view', function () {
   after(async () => {
     if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
     await guest?.stop();
+    await mallory?.stop();
     await relay?.stop();
     const config = vscode.workspace.getConfiguration('pairline');
     await config.update('relayUrl', undefined, vscode.ConfigurationTarget.Global);
@@ -33,8 +37,9 @@ describe('host approval from the participants view', function () {
   });
 
   it('lists a knocking guest as waiting and lets them in as viewer', async () => {
-    const link = await vscode.commands.executeCommand<string>('pairline.startSession');
-    assert.ok(link);
+    const started = await vscode.commands.executeCommand<string | undefined>('pairline.startSession');
+    assert.ok(started);
+    link = started;
     guest = startCliGuest(link, guestName);
     await until('the knock in the participants view', () => api.testing.participantsView.some((row) => row.contextValue === 'knock' && row.label === guestName), events(), 30_000)
       .catch((error: Error) => { throw new Error(`${error.message}; CLI output: ${guest?.output.slice(-10).join(' | ')}`); });
@@ -46,9 +51,34 @@ describe('host approval from the participants view', function () {
     await guest.waitForOutput((line) => line.event === 'joined');
   });
 
-  it('ends the session for everyone', async () => {
+  it('changes the guest\'s role', async () => {
+    const id = api.participants.find((participant) => participant.name === guestName)!.id;
+    await vscode.commands.executeCommand('pairline.changeParticipantRole', id, 'editor');
+    await until('the guest to become an editor', () => api.participants.find((participant) => participant.id === id)?.role === 'editor', events(), 15_000);
+    const row = api.testing.participantsView.find((entry) => entry.id === id);
+    assert.match(row?.description ?? '', /^editor/);
+  });
+
+  it('denies a guest from the waiting list', async () => {
+    mallory = startCliGuest(link, 'Mallory');
+    await until('the second knock', () => api.testing.participantsView.some((row) => row.contextValue === 'knock' && row.label === 'Mallory'), events(), 30_000);
+    const knock = api.testing.participantsView.find((row) => row.contextValue === 'knock')!;
+    await vscode.commands.executeCommand('pairline.denyGuest', knock.id);
+    await mallory.waitForOutput((line) => (line.event === 'error' && line.code === 'ended') || (line.event === 'state' && line.state === 'ended'));
+    assert.ok(!api.participants.some((participant) => participant.name === 'Mallory'));
+    assert.ok(!api.testing.participantsView.some((row) => row.contextValue === 'knock'));
+  });
+
+  it('removes a participant', async () => {
+    const id = api.participants.find((participant) => participant.name === guestName)!.id;
+    await vscode.commands.executeCommand('pairline.removeParticipant', id, { confirm: false });
+    await until(`${guestName} gone from the roster`, () => !api.participants.some((participant) => participant.id === id), events(), 15_000);
+    await guest!.waitForOutput((line) => (line.event === 'error' && line.code === 'ended') || (line.event === 'state' && line.state === 'ended'));
+  });
+
+  it('ends the session', async () => {
     await vscode.commands.executeCommand('pairline.endSession', { confirm: false });
     await until('the session to end', () => api.state === 'ended', events(), 15_000);
-    await guest!.waitForOutput((line) => line.event === 'error' && line.code === 'ended' || (line.event === 'state' && line.state === 'ended'));
+    assert.match(api.testing.statusBar.text, /Session ended/);
   });
 });
