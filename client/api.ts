@@ -145,8 +145,9 @@ export interface SessionClientApi extends Disposable {
   /** What to store to rejoin after a restart; undefined once the session is over (forget it then). */
   readonly resumeState: ResumeState | undefined;
   /**
-   * Fires when the stored state should be rewritten: after every (re)join (the resume token rotates)
-   * and with undefined when the session ended. `lastSeq` advances without an event; read the getter.
+   * Fires when the stored state should be rewritten: after every (re)join (the resume token rotates;
+   * fired before onDidJoin), for a host also when its roster changes, and with undefined when the
+   * session ended. `lastSeq` advances without an event; read the getter.
    */
   readonly onDidChangeResumeState: Event<ResumeState | undefined>;
 

@@ -1,7 +1,7 @@
 /**
- * Commands a running participant reads from stdin, one JSON object per line. A table, so another
- * feature adds its commands in its own file: `STDIN_COMMANDS.push({ name, schema, run })`… or,
- * better, passes extra entries to `runParticipant`.
+ * Commands a running participant reads from stdin, one JSON object per line. A table: another
+ * feature defines its commands in its own file and hands them to `runParticipant` (`commands`),
+ * where they join (or override) these.
  */
 import { z } from 'zod';
 import { GuestRoleSchema, LineRangeSchema, RelayedKindSchema, SelectionSchema } from '../../protocol';
