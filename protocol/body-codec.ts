@@ -6,13 +6,20 @@
  * - 0x01: AES-256-GCM — `nonce (12) ‖ ciphertext ‖ tag (16)`, under the session key from the
  *   invite fragment. The associated data binds the session, the kind and the relay-stamped sender,
  *   so neither the relay nor another participant can replay a message as someone else's or as
- *   another kind.
+ *   another kind. Still opened; no longer sealed.
+ * - 0x02: as 0x01, but the sealed plaintext starts with `sentAt (8, ms since epoch, big endian) ‖
+ *   messageId (16 random bytes)`, so a receiver can refuse a frame the relay (or anyone on the
+ *   path) replays: see client/replay-guard.ts. The version byte is bound in the associated data,
+ *   so a 0x02 body cannot be passed off as 0x01 to skip the check.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { RelayedKind } from './messages';
 
 const PLAIN = 0x00;
 const AES_GCM = 0x01;
+const AES_GCM_STAMPED = 0x02;
+/** Bytes of the replay stamp at the start of a 0x02 plaintext: sentAt (8) ‖ messageId (16). */
+const STAMP_BYTES = 24;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** Payload keys are 256 bits, base64url (43 characters) in the invite fragment. */
@@ -25,6 +32,17 @@ export interface BodyCodec {
   seal(kind: RelayedKind, sender: string, payload: Uint8Array): string;
   /** Opens a body the relay stamped as coming from `from`. Throws {@link BodyError} when it cannot. */
   open(kind: RelayedKind, from: string, body: string): Uint8Array;
+  /**
+   * Like {@link open}, with the replay stamp when the body carries one (format 0x02).
+   * Optional so codecs written elsewhere (tests, other clients) stay valid.
+   */
+  openStamped?(kind: RelayedKind, from: string, body: string): OpenedBody;
+}
+
+export interface OpenedBody {
+  readonly payload: Uint8Array;
+  /** Present for stamped (0x02) bodies: the sender's clock when sealing, ms since the epoch. */
+  readonly stamp?: { readonly sentAt: number; readonly messageId: string };
 }
 
 export class BodyError extends Error {
@@ -36,8 +54,10 @@ export function newPayloadKey(): string {
   return randomBytes(KEY_BYTES).toString('base64url');
 }
 
-function associatedData(session: string, kind: RelayedKind, sender: string): Buffer {
-  return Buffer.from(`pairline/1\0${session}\0${kind}\0${sender}`, 'utf8');
+function associatedData(session: string, kind: RelayedKind, sender: string, version = AES_GCM): Buffer {
+  // Version 0x01 keeps its original associated data so older bodies still open.
+  const prefix = version === AES_GCM ? 'pairline/1' : `pairline/${version}`;
+  return Buffer.from(`${prefix}\0${session}\0${kind}\0${sender}`, 'utf8');
 }
 
 /** Bodies in the clear (base64 only). For sessions whose host turned encryption off. */
@@ -52,41 +72,59 @@ export function plainCodec(): BodyCodec {
     },
     open(_kind, _from, body) {
       const bytes = Buffer.from(body, 'base64');
-      if (bytes[0] === AES_GCM) throw new BodyError('message is encrypted but this session has no key; the invite link lacks its "k=" part');
+      if (bytes[0] === AES_GCM || bytes[0] === AES_GCM_STAMPED) throw new BodyError('message is encrypted but this session has no key; the invite link lacks its "k=" part');
       if (bytes[0] !== PLAIN) throw new BodyError('unknown body format');
       return bytes.subarray(1);
     },
   };
 }
 
-/** AES-256-GCM bodies under `key` (base64url, 32 bytes). */
-export function encryptedCodec(session: string, key: string): BodyCodec {
+/**
+ * AES-256-GCM bodies under `key` (base64url, 32 bytes). Seals format 0x02 (with a replay stamp
+ * from `clock`); opens 0x01 and 0x02.
+ */
+export function encryptedCodec(session: string, key: string, clock: () => number = Date.now): BodyCodec {
   const keyBytes = Buffer.from(key, 'base64url');
   if (keyBytes.length !== KEY_BYTES) throw new BodyError('payload key must be 32 bytes');
+  const openStamped = (kind: RelayedKind, from: string, body: string): OpenedBody => {
+    const bytes = Buffer.from(body, 'base64');
+    const version = bytes[0];
+    if (version !== AES_GCM && version !== AES_GCM_STAMPED) throw new BodyError('message is not encrypted although this session is; refusing it');
+    if (bytes.length < 1 + NONCE_BYTES + TAG_BYTES) throw new BodyError('encrypted message is truncated');
+    const nonce = bytes.subarray(1, 1 + NONCE_BYTES);
+    const tag = bytes.subarray(bytes.length - TAG_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', keyBytes, nonce);
+    decipher.setAAD(associatedData(session, kind, from, version));
+    decipher.setAuthTag(tag);
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new BodyError(`message from ${from} failed authentication (wrong key, tampered, or not really from them)`);
+    }
+    if (version === AES_GCM) return { payload: plain };
+    if (plain.length < STAMP_BYTES) throw new BodyError('encrypted message lacks its replay stamp');
+    const sentAt = Number(plain.readBigUInt64BE(0));
+    return { payload: plain.subarray(STAMP_BYTES), stamp: { sentAt, messageId: plain.subarray(8, STAMP_BYTES).toString('base64url') } };
+  };
   return {
     encrypted: true,
     seal(kind, sender, payload) {
       const nonce = randomBytes(NONCE_BYTES);
+      const stamp = Buffer.allocUnsafe(STAMP_BYTES);
+      stamp.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(clock()))), 0);
+      randomBytes(16).copy(stamp, 8);
       const cipher = createCipheriv('aes-256-gcm', keyBytes, nonce);
-      cipher.setAAD(associatedData(session, kind, sender));
-      const sealed = Buffer.concat([Buffer.of(AES_GCM), nonce, cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
+      cipher.setAAD(associatedData(session, kind, sender, AES_GCM_STAMPED));
+      const sealed = Buffer.concat([
+        Buffer.of(AES_GCM_STAMPED), nonce, cipher.update(stamp), cipher.update(payload), cipher.final(), cipher.getAuthTag(),
+      ]);
       return sealed.toString('base64');
     },
     open(kind, from, body) {
-      const bytes = Buffer.from(body, 'base64');
-      if (bytes[0] !== AES_GCM) throw new BodyError('message is not encrypted although this session is; refusing it');
-      if (bytes.length < 1 + NONCE_BYTES + TAG_BYTES) throw new BodyError('encrypted message is truncated');
-      const nonce = bytes.subarray(1, 1 + NONCE_BYTES);
-      const tag = bytes.subarray(bytes.length - TAG_BYTES);
-      const decipher = createDecipheriv('aes-256-gcm', keyBytes, nonce);
-      decipher.setAAD(associatedData(session, kind, from));
-      decipher.setAuthTag(tag);
-      try {
-        return Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
-      } catch {
-        throw new BodyError(`message from ${from} failed authentication (wrong key, tampered, or not really from them)`);
-      }
+      return openStamped(kind, from, body).payload;
     },
+    openStamped,
   };
 }
 
