@@ -34,6 +34,8 @@ export interface RelayConfig {
   readonly maxSessionsPerToken: number;
   readonly maxBufferedBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** Redis URL: share sessions with other relay processes through it (in-memory when absent). */
+  readonly redis?: string;
 }
 
 interface OptionSpec {
@@ -71,6 +73,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'max-sessions-per-token', value: 'N', default: '20', description: 'Live sessions one host access token may hold at once (token mode).' },
   { name: 'max-buffered-bytes', value: 'BYTES', default: '16777216', description: 'Unsent bytes queued for one connection before it is closed as too slow (4508); above max-payload, presence to it is skipped.' },
   { name: 'shutdown-timeout-ms', value: 'MS', default: '5000', description: 'On SIGTERM/SIGINT: time given to close every socket (1001) before the rest are cut and the process exits.' },
+  { name: 'redis', value: 'URL', default: undefined, shownDefault: 'none: sessions live in this process', description: 'redis://[:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS): share sessions with other relay processes through this Redis, so any process behind a load balancer serves any session. Put a password in the environment variable, not on the command line.' },
 ];
 
 export function envName(option: string): string {
@@ -166,6 +169,7 @@ function buildConfig(raw: (name: string) => string | undefined): RelayConfig {
     maxSessionsPerToken: integer(raw, 'max-sessions-per-token', 1),
     maxBufferedBytes: integer(raw, 'max-buffered-bytes', 1024),
     shutdownTimeoutMs: integer(raw, 'shutdown-timeout-ms', 0),
+    ...(raw('redis') !== undefined ? { redis: raw('redis') } : {}),
   };
 }
 
