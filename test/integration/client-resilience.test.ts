@@ -51,8 +51,8 @@ describe('client against the real relay (chaos proxy)', function () {
   }
 
   /** A host straight on the relay and a guest through the proxy. */
-  async function pair(guestRelay: 'proxy' | 'direct' = 'proxy'): Promise<{ host: SessionClient; guest: SessionClient }> {
-    relay ??= await startRelay();
+  async function pair(guestRelay: 'proxy' | 'direct' = 'proxy', relayArgs: string[] = []): Promise<{ host: SessionClient; guest: SessionClient }> {
+    relay ??= await startRelay({ args: relayArgs });
     proxy ??= await startChaosProxy(relay.port);
     const host = makeClient({ relay: relay.url, name: 'Hana', mode: { type: 'host', settings: { approval: 'auto', defaultRole: 'editor' } } });
     await host.start();
@@ -127,6 +127,28 @@ describe('client against the real relay (chaos proxy)', function () {
     await waitUntil(guest.onDidReceive, () => received.length >= 5, 'the updates sent during the blackhole');
     assert.deepEqual(received, ['u1', 'u2', 'u3', 'u4', 'u5']);
     assert.ok(states.every((change) => change.state !== 'ended'));
+  });
+
+  it('a blackhole longer than the relay\'s own dead-link bound: the others see "reconnecting", then the same guest again', async () => {
+    const { host, guest } = await pair('proxy', ['--heartbeat-ms', '300', '--dead-after-ms', '1500']);
+    const guestId = guest.me!.id;
+    const received = collectUpdates(guest);
+    const seenReconnecting = waitFor(host.onDidChangeRoster,
+      (change) => change.participant.id === guestId && change.participant.state === 'reconnecting', 'the host to see the guest reconnecting');
+    proxy!.blackhole(true);
+    await seenReconnecting;
+    await sendUpdates(host, 1, 3);
+    // The relay learns of the drop only from its own dead-link bound (1.5 s): the proxy swallows the guest's close.
+    await waitFor(guest.onDidChangeState, (change) => change.attempt >= 3, 'more failed retries while dark');
+    const seenOnline = waitFor(host.onDidChangeRoster,
+      (change) => change.participant.id === guestId && change.participant.state === 'online', 'the host to see the guest back');
+    proxy!.blackhole(false);
+    const rejoined = await waitFor(guest.onDidJoin, () => true, 'the guest to resume');
+    await seenOnline;
+    assert.equal(rejoined.you.id, guestId);
+    assert.equal(rejoined.resumed, true);
+    await waitUntil(guest.onDidReceive, () => received.length >= 3, 'the updates sent while dark');
+    assert.deepEqual(received, ['u1', 'u2', 'u3']);
   });
 
   it('presence comes back as a snapshot after a resume, and flows both ways again', async () => {

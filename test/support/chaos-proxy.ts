@@ -19,7 +19,10 @@ export interface ChaosProxy {
   readonly connectionCount: number;
   /** Destroys every current connection: `reset` sends RST, otherwise FIN. New connections still work. */
   cut(options?: { reset?: boolean }): void;
-  /** While on, bytes in both directions are silently dropped; sockets stay open. Applies to new connections too. */
+  /**
+   * While on, bytes in both directions are silently dropped and sockets stay open; when one end
+   * closes, the other is not told. Applies to new connections too.
+   */
   blackhole(on: boolean): void;
   /** Delays every chunk by `ms` (order is kept). 0 turns it off. */
   delay(ms: number): void;
@@ -59,10 +62,17 @@ export async function startChaosProxy(targetPort: number): Promise<ChaosProxy> {
       client.destroy();
       upstream.destroy();
     };
-    client.on('error', teardown);
-    upstream.on('error', teardown);
-    client.on('close', teardown);
-    upstream.on('close', teardown);
+    // In a blackhole the other end never learns that one end went away (no FIN, no RST gets
+    // through): it keeps its socket until its own dead-link timer fires, or cut()/close().
+    const closed = (side: net.Socket, other: net.Socket) => () => {
+      if (!dropping || other.destroyed) return teardown();
+      side.destroy();
+      other.once('close', teardown);
+    };
+    client.on('error', closed(client, upstream));
+    upstream.on('error', closed(upstream, client));
+    client.on('close', closed(client, upstream));
+    upstream.on('close', closed(upstream, client));
     forward(client, upstream);
     forward(upstream, client);
   });
