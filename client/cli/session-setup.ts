@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { systemClock } from '../ports';
 import { SessionClient, type SessionClientOptions } from '../session-client';
 import { WebSocketTransport } from '../ws-transport';
+import { createDocsCommands } from './docs-commands';
 import { EventWriter, stderrLogger, type CliIo } from './io';
 import { UsageError, type ParticipantSettings } from './options';
 import { runParticipant } from './participant';
@@ -55,6 +56,11 @@ export function runSession(
   }
   // The client's timers are unref'd; this keeps the process alive through a long backoff wait.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  return runParticipant(client, io.stdin, new EventWriter(io), { side, rttEvery: settings.rttEvery })
-    .finally(() => clearInterval(keepAlive));
+  const out = new EventWriter(io);
+  const docs = createDocsCommands({ client, side, folder: settings.folder, out, logger: stderrLogger(io, settings.logLevel) });
+  return runParticipant(client, io.stdin, out, { side, rttEvery: settings.rttEvery, commands: docs.commands })
+    .finally(() => {
+      clearInterval(keepAlive);
+      docs.dispose();
+    });
 }
