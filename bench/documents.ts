@@ -23,7 +23,7 @@ import type { Launcher, RunningServer } from './processes';
 export type Measured<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
 
 export interface FileOpenFigures { readonly bytes: number; readonly runs: number; readonly firstMs: number; readonly medianMs: number; readonly maxMs: number }
-export interface ConvergeFigures { readonly edits: number; readonly participants: number; readonly totalMs: number; readonly afterLastEditMs: number; readonly rateLimit: string; readonly textLength: number }
+export interface ConvergeFigures { readonly edits: number; readonly participants: number; readonly totalMs: number; readonly cpuMs: number; readonly afterLastEditMs: number; readonly rateLimit: string; readonly textLength: number }
 export interface KeystrokeFigures {
   readonly keystrokes: number;
   readonly sentText: number;
@@ -52,6 +52,7 @@ interface Party {
 }
 
 const SETTINGS = { approval: 'auto', defaultRole: 'editor' } as const;
+const EDIT_DEADLINE_MS = 600_000;
 
 async function party(relay: string, name: string, mode: ConstructorParameters<typeof SessionClient>[0]['mode']): Promise<Party> {
   const transport = new CountingTransport(new WebSocketTransport());
@@ -196,6 +197,9 @@ async function convergeFigures(launcher: Launcher, parameters: DocumentParameter
       return random / 2147483648;
     };
     const started = monoMs();
+    const cpuAtStart = process.cpuUsage();
+    // Bounded: on a starved machine the edits alone can take minutes.
+    const deadline = started + EDIT_DEADLINE_MS;
     let lastEditAt = started;
     // All three type at once, interleaved by macrotask so remote updates land between local edits.
     await Promise.all(documents.map(async (document) => {
@@ -208,6 +212,7 @@ async function convergeFigures(launcher: Launcher, parameters: DocumentParameter
           else document.applyLocalEdits([{ offset, deleteCount: 0, insert: 'x' }]);
         }
         await new Promise((resolve) => setImmediate(resolve));
+        if (monoMs() > deadline) throw new Error(`the edits did not finish within ${EDIT_DEADLINE_MS / 1000} s`);
       }
       lastEditAt = Math.max(lastEditAt, monoMs());
     }));
@@ -221,8 +226,9 @@ async function convergeFigures(launcher: Launcher, parameters: DocumentParameter
       return rest.every((vector) => vector === first) && texts.every((text) => text === texts[0]);
     }, 120_000, 'the three copies to converge', 5);
     const convergedAt = monoMs();
+    const cpu = process.cpuUsage(cpuAtStart);
     return {
-      edits: perParticipant * documents.length, participants: documents.length, totalMs: convergedAt - started,
+      edits: perParticipant * documents.length, participants: documents.length, totalMs: convergedAt - started, cpuMs: (cpu.user + cpu.system) / 1000,
       afterLastEditMs: convergedAt - lastEditAt, rateLimit: `${rateLimit}/s (default 200/s lifted)`, textLength: documents[0]?.text.length ?? 0,
     };
   } finally {

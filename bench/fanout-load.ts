@@ -69,16 +69,16 @@ export class FanoutLoad {
     let maxLag = 0;
     let frameBytes = 0;
     this.collecting = true;
-    let cpuAtStart: NodeJS.CpuUsage | undefined;
-    let cpuSeconds = 0;
-    setTimeout(() => { cpuAtStart = process.cpuUsage(); }, Math.max(0, this.windowStart - monoMs()));
-    setTimeout(() => {
-      const used = process.cpuUsage(cpuAtStart);
-      cpuSeconds = (used.user + used.system) / 1e6;
-    }, Math.max(0, this.windowEnd - monoMs()));
+    // This process's CPU over the window, read from the send loop itself when it crosses the edges.
+    let cpuAtStart: { usage: NodeJS.CpuUsage; at: number } | undefined;
+    let cpuRate = Number.NaN;
 
     return new Promise<RunResult>((resolve) => {
       const finish = (): void => {
+        if (cpuAtStart) {
+          const used = process.cpuUsage(cpuAtStart.usage);
+          cpuRate = (used.user + used.system) / 1e3 / (monoMs() - cpuAtStart.at);
+        }
         setTimeout(() => {
           this.collecting = false;
           resolve({
@@ -86,7 +86,7 @@ export class FanoutLoad {
             expected: this.sessions.reduce((total, session) => total + session.sentInWindow * (session.participants.length - 1), 0),
             received: this.received,
             histogram: this.histogram.toSparse(),
-            workerCpuSeconds: cpuSeconds,
+            workerCpuRate: cpuRate,
             closes: this.closes,
             maxTimerLagMs: maxLag,
             frameBytes,
@@ -101,6 +101,7 @@ export class FanoutLoad {
           const now = monoMs();
           if (due > now) break;
           if (due >= this.windowEnd) return finish();
+          if (!cpuAtStart && due >= this.windowStart) cpuAtStart = { usage: process.cpuUsage(), at: now };
           const entry = slots[slot];
           if (entry) {
             maxLag = Math.max(maxLag, now - due);

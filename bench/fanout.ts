@@ -115,7 +115,7 @@ export async function runLoad(workers: readonly WorkerHandle[], server: RunningS
     max: histogram.max,
     relayCpu: before && after ? cpuRate(before, after) : Number.NaN,
     relayRssBytes: after?.rssBytes ?? Number.NaN,
-    generatorCpu: results.reduce((total, result) => total + result.workerCpuSeconds, 0) / seconds,
+    generatorCpu: results.reduce((total, result) => total + result.workerCpuRate, 0),
     frameBytes: Math.max(...results.map((result) => result.frameBytes)),
     maxTimerLagMs: Math.max(...results.map((result) => result.maxTimerLagMs)),
     closes,

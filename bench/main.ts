@@ -120,15 +120,17 @@ async function fanoutPair(workers: readonly WorkerHandle[], starts: { pairline: 
   return { pairline, floor };
 }
 
-async function saturation(workers: readonly WorkerHandle[], start: Start, settings: Settings, out: string[], label: string): Promise<FanoutFigures | undefined> {
+async function saturation(workers: readonly WorkerHandle[], start: Start, settings: Settings, out: string[], label: string): Promise<{ best: FanoutFigures | undefined; steps: FanoutFigures[] }> {
   const server = await start();
   let best: FanoutFigures | undefined;
+  const steps: FanoutFigures[] = [];
   try {
     const shape = { ...settings.saturationShape, rateHz: settings.saturationRates[0] ?? 10 };
     await connectLoad(workers, server, shape, `sat-${label}`);
     for (const rateHz of settings.saturationRates) {
       const figures = await runLoad(workers, server, { ...shape, rateHz }, settings.saturationTiming);
       const ok = sustained(figures);
+      steps.push(figures);
       out.push(`| ${label} | ${describeShape(figures.shape)} | ${num(figures.deliveredPerSecond)} | ${pct(figures.deliveryRatio)} | ${ms(figures.p50)} | ${ms(figures.p99)} | ${num(figures.relayCpu, 2)} | ${num(figures.generatorCpu, 2)} | ${ok ? 'yes' : 'no'}${closes(figures)} |`);
       progress(`saturation ${label} ${describeShape(figures.shape)}: ${num(figures.deliveredPerSecond)} msg/s, delivery ${pct(figures.deliveryRatio)}, p99 ${ms(figures.p99)} ms`);
       if (!ok) break;
@@ -138,7 +140,7 @@ async function saturation(workers: readonly WorkerHandle[], start: Start, settin
   } finally {
     await server.stop();
   }
-  return best;
+  return { best, steps };
 }
 
 /** Profiles the relay during the measured window only (the inspector's Profiler domain). */
@@ -176,7 +178,7 @@ function documentsSection(figures: DocumentFigures, settings: Settings): string[
     : `| guest opens a 1 MiB file from the host | not measured: ${file.why} | |`);
   const converge = figures.converge;
   lines.push(converge.ok
-    ? `| ${converge.value.participants} participants, ${num(converge.value.edits)} concurrent edits, converge | ${num(converge.value.totalMs)} ms in all; ${ms(converge.value.afterLastEditMs)} ms after the last edit | DocumentSync over the relay (rate limit ${converge.value.rateLimit}); 80% 1-char inserts, 20% 1-char deletes at random offsets, 10 edits per macrotask each; converged = equal Yjs state vectors and text (${num(converge.value.textLength)} chars) |`
+    ? `| ${converge.value.participants} participants, ${num(converge.value.edits)} concurrent edits, converge | ${num(converge.value.totalMs)} ms in all (${num(converge.value.cpuMs)} ms of CPU in the participants' process); ${ms(converge.value.afterLastEditMs)} ms after the last edit | DocumentSync over the relay (rate limit ${converge.value.rateLimit}); 80% 1-char inserts, 20% 1-char deletes at random offsets, 10 edits per macrotask each; converged = equal Yjs state vectors and text (${num(converge.value.textLength)} chars); the three participants share one process |`
     : `| 3 participants, ${num(settings.documents.edits)} concurrent edits, converge | not measured: ${converge.why} | |`);
   const keystroke = figures.keystroke;
   lines.push(keystroke.ok
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
     if (args.only.has('fanout')) {
       const timing = settings.fanoutTiming;
       out.push('## 1–2. Presence fan-out, Pairline next to the floor', '');
-      out.push(`R sessions × M participants × F Hz cursor updates, every participant broadcasting to the others of its session. Warm-up ${timing.warmupMs} ms, measured ${timing.measureMs} ms, late deliveries counted for ${timing.drainMs} ms more. Latency: send → receipt. A fresh relay process per row.`, '');
+      out.push(`R sessions × M participants × F Hz cursor updates, every participant broadcasting to the others of its session. Warm-up ${timing.warmupMs} ms, measured ${timing.measureMs} ms, late deliveries counted for ${timing.drainMs} ms more. Latency: send → receipt. A fresh relay process per row. "Generator max send lag": how far the senders' timers fell behind schedule (large values mean the generator, not the relay, was short of CPU).`, '');
       out.push(...FANOUT_HEADER);
       for (const shape of settings.fanoutShapes) {
         const label = `${describeShape(shape)} (${shape.sessions * shape.participants} conns)`;
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
           out.push(fanoutRow(label, 'Pairline', pairline), fanoutRow(label, 'floor', floor), ratioRow(label, pairline, floor));
           progress(`  Pairline p99 ${ms(pairline.p99)} ms, floor p99 ${ms(floor.p99)} ms; frame ${pairline.frameBytes} B`);
         } catch (err) {
-          out.push(`| ${label} | not measured: ${(err as Error).message} | | | | | | | | | |`);
+          out.push(`| ${label} | not measured: ${(err as Error).message} | | | | | | | | | | | |`);
         }
       }
       out.push('');
@@ -239,9 +241,15 @@ async function main(): Promise<void> {
       out.push(`${shape.sessions} sessions × ${shape.participants} participants on one connection set, update rate raised step by step (${settings.saturationRates.join(', ')} Hz) until delivery < 99% or p99 > 50 ms. Each step: warm-up ${timing.warmupMs} ms, measured ${timing.measureMs} ms. Note: the generator shares the machine's cores with the relay; its CPU is shown so a generator-bound step can be recognised.`, '');
       out.push('| relay | step | delivered msg/s | delivery | p50 ms | p99 ms | relay CPU s/s | generator CPU s/s | sustained |', '|---|---|---:|---:|---:|---:|---:|---:|---|');
       const results: Record<string, FanoutFigures | undefined> = {};
+      const costs: Record<string, number> = {};
       for (const [label, start] of [['Pairline', starts.pairline], ['floor', starts.floor]] as const) {
         try {
-          results[label] = await saturation(workers, start, settings, out, label);
+          const ramp = await saturation(workers, start, settings, out, label);
+          results[label] = ramp.best;
+          // CPU per delivered message over every step measured, weighted by messages.
+          const cpu = ramp.steps.reduce((total, step) => total + step.relayCpu, 0);
+          const delivered = ramp.steps.reduce((total, step) => total + step.deliveredPerSecond, 0);
+          costs[label] = delivered > 0 ? (cpu / delivered) * 1e6 : Number.NaN;
         } catch (err) {
           out.push(`| ${label} | not measured: ${(err as Error).message} | | | | | | | |`);
         }
@@ -254,6 +262,9 @@ async function main(): Promise<void> {
         return `${num(figures.deliveredPerSecond)} at ${describeShape(figures.shape)}${top ? ' (the highest step: not saturated)' : ''}`;
       };
       out.push('', `**Highest sustained delivered msg/s: Pairline ${describe(results.Pairline)}; floor ${describe(results.floor)}; Pairline ÷ floor = ${ratio(pairline, floor)}** (target ≥ 0.70×).`, '');
+      const pairlineCost = costs.Pairline ?? Number.NaN;
+      const floorCost = costs.floor ?? Number.NaN;
+      out.push(`Derived, not measured at saturation: relay CPU per delivered message over the steps above — Pairline ${num(pairlineCost, 1)} µs, floor ${num(floorCost, 1)} µs — puts a CPU-bound relay's ceiling at about ${num(1e6 / pairlineCost)} and ${num(1e6 / floorCost)} delivered msg/s per core: Pairline ÷ floor ≈ ${ratio(floorCost, pairlineCost)}. This holds when the relay, not the generator or the machine's other load, is the bottleneck.`, '');
     }
 
     if (args.only.has('memory')) {

@@ -34,8 +34,8 @@ export interface RunResult {
   readonly expected: number;
   readonly received: number;
   readonly histogram: { buckets: SparseHistogram; max: number };
-  /** This worker's CPU seconds during the measured window. */
-  readonly workerCpuSeconds: number;
+  /** This worker's CPU seconds per second during the measured window. */
+  readonly workerCpuRate: number;
   /** Sockets that closed during the run (e.g. a relay refusal), with their close codes. */
   readonly closes: Record<string, number>;
   /** Largest lag of the send timer behind its schedule, ms (the generator falling behind). */
