@@ -118,7 +118,8 @@ class PeerDecoration implements vscode.Disposable {
       editor.setDecorations(types.cursor, cursors);
       editor.setDecorations(types.label, label && primary ? [{
         range: new vscode.Range(primary.line, primary.character, primary.line, primary.character),
-        renderOptions: { after: { contentText: label } },
+        // Floats above the cursor's line (below it on the first line) so the text does not shift.
+        renderOptions: { after: { contentText: label, textDecoration: labelStyle(primary.line === 0, marks.dimmed) } },
       }] : []);
       this.drawn.push({
         participant: participant.id,
@@ -175,9 +176,7 @@ class PeerDecoration implements vscode.Disposable {
         after: {
           backgroundColor: color,
           color: new vscode.ThemeColor('editor.background'),
-          margin: '0 0 0 6px',
           fontWeight: 'normal',
-          textDecoration: `none; border-radius: 3px; padding: 0 4px; font-size: 0.85em; opacity: ${dimmed ? '0.6' : '0.9'}`,
         },
         rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
       }),
@@ -195,4 +194,13 @@ class PeerDecoration implements vscode.Disposable {
     this.types = undefined;
     this.typesKey = '';
   }
+}
+
+/**
+ * CSS for the name label, through the `textDecoration` escape hatch VS Code's decoration API
+ * leaves open: absolutely positioned so it never pushes the line's text aside.
+ */
+function labelStyle(below: boolean, dimmed: boolean): string {
+  return `none; position: absolute; ${below ? 'top: 1.1em' : 'top: -1.1em'}; z-index: 10; white-space: nowrap; `
+    + `pointer-events: none; border-radius: 3px; padding: 0 4px; font-size: 0.8em; line-height: 1.3em; opacity: ${dimmed ? '0.55' : '0.95'}`;
 }
