@@ -18,6 +18,7 @@ import { openRelayed } from './inbound';
 import { membershipFor, type SessionMode } from './membership';
 import type { Clock, Connection, Logger, Random, TimerHandle, Transport } from './ports';
 import { afterClose, DEFAULT_RECONNECT, ReconnectScheduler, type ReconnectOptions } from './reconnect';
+import { withReplayGuard } from './replay-guard';
 import { ResumeBook } from './resume';
 import { deferred, SessionEvents } from './session-events';
 import { ABNORMAL_CLOSURE, TransportError } from './transport-error';
@@ -99,7 +100,8 @@ export class SessionClient implements SessionClientApi {
     this.logger = options.logger;
     const membership = membershipFor(options.relay, options.name, options.mode, options.resumeState);
     this.book = new ResumeBook(membership, options.resumeState);
-    this.codec = membership.key ? encryptedCodec(membership.session, membership.key) : plainCodec();
+    // Encrypted sessions also refuse bodies replayed by the relay or anyone in between.
+    this.codec = membership.key ? withReplayGuard(encryptedCodec(membership.session, membership.key)) : plainCodec();
     this.reconnect = new ReconnectScheduler(options.clock, options.random, this.timings);
   }
 

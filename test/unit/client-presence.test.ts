@@ -94,6 +94,21 @@ describe('client presence and follow', () => {
     assert.equal(seen.length, 1);
   });
 
+  it('an encrypted body replayed under a new sequence number is refused (replay guard)', async () => {
+    const r = rig({ mode: { type: 'guest', invite } });
+    const inbound: Inbound[] = [];
+    r.client.onDidReceive((message) => inbound.push(message));
+    void r.client.start();
+    const connection = await admit(r, joined(guest, [host]));
+    const body = encryptedCodec(session, key).seal('file-write', 'host1', Buffer.from('old content'));
+    await connection.receive(encodeMessage({ type: 'relayed', kind: 'file-write', from: 'host1', seq: 1, body }));
+    await connection.receive(encodeMessage({ type: 'relayed', kind: 'file-write', from: 'host1', seq: 2, body }));
+    assert.equal(inbound.length, 1);
+    assert.equal(r.errors.at(-1)?.code, 'bad-body');
+    assert.match(r.errors.at(-1)!.message, /replayed/);
+    assert.equal(r.client.state, 'connected');
+  });
+
   it('follow is kept across reconnects and cleared with a reason when the target leaves', async () => {
     const r = rig({ mode: { type: 'guest', invite } });
     const changes: { participant: string | undefined; reason: string }[] = [];
