@@ -168,7 +168,7 @@ export interface SessionClientApi extends Disposable {
   follow(participant: string | undefined): void;
   /** Skips the backoff wait and tries now (e.g. "network is back", "window focused", Reconnect Now). */
   reconnectNow(reason: string): void;
-  /** Leaves the session (host: the session keeps running until it ends or the host's window expires). */
+  /** Leaves the session. A host leaving ends the session for everyone (the relay treats it as `end`). */
   leave(): Promise<void>;
   /** Host only: ends the session for everyone. */
   end(): Promise<void>;
