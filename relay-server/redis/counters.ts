@@ -1,0 +1,23 @@
+/**
+ * Fixed-window counters shared by every relay process, for limits that must hold across the
+ * whole deployment rather than per process (connects per IP per minute, for one). Per-connection
+ * limits (token buckets) stay local: a connection lives on one process.
+ */
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys';
+
+export class RedisCounters {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one hit of `name` in the current window of `windowMs` and returns the window's total so far. */
+  async hit(name: string, windowMs: number): Promise<number> {
+    const window = Math.floor(this.now() / windowMs);
+    const key = this.keys.counter(name, window);
+    const results = await this.redis.multi().incr(key).pexpire(key, windowMs * 2).exec();
+    return Number(results?.[0]?.[1] ?? 0);
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * The {@link SessionStore} in Redis, so several relay processes share sessions:
+ * - a hash per session: `meta` (settings, host, invite hash, knocks) and one field per participant,
+ *   written field by field (only what changed since this process read it), with an expiry that
+ *   live sessions keep refreshing;
+ * - sequence numbers from INCR and the resume buffer in a stream capped by length (XADD MAXLEN ~),
+ *   both done by one Lua script together with the PUBLISH, so every process sees messages in order;
+ * - presence in a hash per session;
+ * - fan-out by pub/sub, one channel per session; this process subscribes only to the sessions it
+ *   has participants in, and reads that need the subscription (the record, the replay, presence)
+ *   wait until Redis has confirmed it, so nothing published after a read is missed.
+ *
+ * Each participant field also names the relay process responsible for it (`relay`): the one that
+ * holds its connection or its resume deadline. {@link RelayLiveness} uses it when a process dies.
+ */
+import type { Redis } from 'ioredis';
+import type { RelayedKind } from '../../protocol';
+import type { RelayLogger } from '../logger';
+import type { BufferedMessage, Replay } from '../resume-buffer';
+import type { Delivery, DeliveryListener, ParticipantRecord, RelayedInput, SessionRecord, SessionStore } from '../store';
+import type { RedisKeys } from './keys';
+
+/** A participant as stored: the record plus the relay process responsible for it. */
+export type StoredParticipant = ParticipantRecord & { relay?: string };
+
+type Meta = Omit<SessionRecord, 'participants' | 'seq'>;
+
+/** What this process last read or wrote of a record, so `save` writes only the differences. */
+interface Snapshot {
+  meta: string;
+  participants: Map<string, string>;
+}
+
+/** Stands in for the sequence number while the frame is built; the script puts the real one in. */
+const SEQ_PLACEHOLDER = 9007199254740991;
+
+const APPEND_SCRIPT = `
+local seq = redis.call('INCR', KEYS[1])
+local frame = ARGV[1] .. seq .. ARGV[2]
+if ARGV[5] == '' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'kind', ARGV[3], 'from', ARGV[4], 'frame', frame)
+else
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'kind', ARGV[3], 'from', ARGV[4], 'to', ARGV[5], 'frame', frame)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
+local delivery = { type = 'message', frame = frame, label = 'relayed:' .. ARGV[3], seq = seq }
+if ARGV[5] == '' then delivery['except'] = ARGV[4] else delivery['to'] = ARGV[5] end
+redis.call('PUBLISH', ARGV[8], cjson.encode(delivery))
+return seq
+`;
+
+/** Writes a participant field only if it still holds what the caller read (compare and set). */
+const SWAP_PARTICIPANT_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1
+`;
+
+export interface RedisSessionStoreOptions {
+  /** Commands (must not be in subscriber mode). */
+  readonly redis: Redis;
+  /** A second connection, used only for SUBSCRIBE. */
+  readonly subscriber: Redis;
+  readonly keys: RedisKeys;
+  /** This relay process's id (see {@link RelayLiveness}). */
+  readonly relayId: string;
+  readonly bufferMessages: number;
+  /** Expiry of a session's keys, refreshed by every write and by the liveness beat. */
+  readonly sessionTtlMs: number;
+  readonly logger: RelayLogger;
+}
+
+interface Channel {
+  readonly listeners: Set<DeliveryListener>;
+  /** Settles once Redis has confirmed the subscription. */
+  readonly ready: Promise<void>;
+}
+
+export class RedisSessionStore implements SessionStore {
+  private readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly keys: RedisKeys;
+  private readonly options: RedisSessionStoreOptions;
+  private readonly channels = new Map<string, Channel>();
+  private readonly snapshots = new WeakMap<SessionRecord, Snapshot>();
+
+  constructor(options: RedisSessionStoreOptions) {
+    this.options = options;
+    this.redis = options.redis;
+    this.subscriber = options.subscriber;
+    this.keys = options.keys;
+    this.subscriber.on('message', (channel: string, text: string) => this.received(channel, text));
+  }
+
+  /** Sessions this process is subscribed to (it has participants in them). */
+  localSessions(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  async get(session: string): Promise<SessionRecord | undefined> {
+    await this.channels.get(session)?.ready;
+    const [fields, seq] = await Promise.all([this.redis.hgetall(this.keys.session(session)), this.redis.get(this.keys.seq(session))]);
+    const metaText = fields.meta;
+    if (metaText === undefined) return undefined;
+    const meta = JSON.parse(metaText) as Meta;
+    const participants: Record<string, StoredParticipant> = {};
+    const snapshot: Snapshot = { meta: metaText, participants: new Map() };
+    for (const [field, value] of Object.entries(fields)) {
+      if (!field.startsWith('p:')) continue;
+      const participant = JSON.parse(value) as StoredParticipant;
+      participants[participant.id] = participant;
+      snapshot.participants.set(participant.id, value);
+    }
+    const record: SessionRecord = { ...meta, participants, seq: Number(seq ?? 0) };
+    this.snapshots.set(record, snapshot);
+    return record;
+  }
+
+  /**
+   * Writes what changed since this process read the record, field by field, so two processes
+   * changing different participants of one session at once do not undo each other's change.
+   */
+  async save(record: SessionRecord): Promise<void> {
+    const previous = this.snapshots.get(record);
+    const key = this.keys.session(record.id);
+    const metaText = JSON.stringify(metaOf(record));
+    const participants = record.participants;
+    const next: Snapshot = { meta: metaText, participants: new Map() };
+    const transaction = this.redis.multi();
+    if (!previous) transaction.del(key);
+    if (previous?.meta !== metaText) transaction.hset(key, 'meta', metaText);
+    let owns = false;
+    for (const participant of Object.values(participants) as StoredParticipant[]) {
+      const before = previous?.participants.get(participant.id);
+      const old = before !== undefined ? (JSON.parse(before) as StoredParticipant) : undefined;
+      // Whoever issues a new resume token holds the connection; whoever starts a resume window holds its deadline.
+      if (!old || old.resumeTokenHash !== participant.resumeTokenHash || (old.state === 'online' && participant.state === 'reconnecting')) {
+        participant.relay = this.options.relayId;
+        owns = true;
+      }
+      const text = JSON.stringify(participant);
+      next.participants.set(participant.id, text);
+      if (text !== before) transaction.hset(key, `p:${participant.id}`, text);
+    }
+    for (const id of previous?.participants.keys() ?? []) {
+      if (!next.participants.has(id)) transaction.hdel(key, `p:${id}`);
+    }
+    transaction.pexpire(key, this.options.sessionTtlMs);
+    transaction.sadd(this.keys.sessions(), record.id);
+    if (record.hostTokenHash !== undefined) transaction.sadd(this.keys.token(record.hostTokenHash), record.id);
+    if (owns) transaction.sadd(this.keys.owned(this.options.relayId), record.id);
+    await transaction.exec();
+    this.snapshots.set(record, next);
+  }
+
+  async delete(session: string): Promise<void> {
+    const metaText = await this.redis.hget(this.keys.session(session), 'meta');
+    const tokenHash = metaText !== null ? (JSON.parse(metaText) as Meta).hostTokenHash : undefined;
+    const transaction = this.redis.multi()
+      .del(this.keys.session(session), this.keys.seq(session), this.keys.buffer(session), this.keys.presence(session))
+      .srem(this.keys.sessions(), session);
+    if (tokenHash !== undefined) transaction.srem(this.keys.token(tokenHash), session);
+    await transaction.exec();
+  }
+
+  countByToken(tokenHash: string): Promise<number> {
+    return this.countLive(this.keys.token(tokenHash));
+  }
+
+  count(): Promise<number> {
+    return this.countLive(this.keys.sessions());
+  }
+
+  async appendRelayed(session: string, message: RelayedInput): Promise<number> {
+    const probe = message.frame(SEQ_PLACEHOLDER);
+    const at = probe.lastIndexOf(String(SEQ_PLACEHOLDER));
+    if (at < 0) throw new Error('a relayed frame does not carry its sequence number');
+    const result = await this.redis.eval(
+      APPEND_SCRIPT, 2, this.keys.seq(session), this.keys.buffer(session),
+      probe.slice(0, at), probe.slice(at + String(SEQ_PLACEHOLDER).length), message.kind, message.from, message.to ?? '',
+      String(this.options.bufferMessages), String(this.options.sessionTtlMs), this.keys.channel(session),
+    );
+    return Number(result);
+  }
+
+  async replay(session: string, lastSeq: number): Promise<Replay> {
+    await this.channels.get(session)?.ready;
+    const key = this.keys.buffer(session);
+    const results = await this.redis.multi()
+      .xrange(key, '-', '+', 'COUNT', 1)
+      .xrange(key, `(${lastSeq}-0`, '+')
+      .get(this.keys.seq(session))
+      .exec();
+    const oldest = (results?.[0]?.[1] ?? []) as Array<[string, string[]]>;
+    const newer = (results?.[1]?.[1] ?? []) as Array<[string, string[]]>;
+    const seq = Number(results?.[2]?.[1] ?? 0);
+    const first = oldest[0] ? Number(oldest[0][0].split('-')[0]) : undefined;
+    // Sequence numbers are contiguous, so anything missing between lastSeq and the oldest entry was trimmed.
+    const gap = first !== undefined ? first > lastSeq + 1 : seq > lastSeq;
+    return { gap, messages: newer.map(([id, fields]) => bufferedMessage(id, fields)) };
+  }
+
+  async setPresence(session: string, participant: string, frame: string): Promise<void> {
+    const key = this.keys.presence(session);
+    await this.redis.multi().hset(key, participant, frame).pexpire(key, this.options.sessionTtlMs).exec();
+  }
+
+  async clearPresence(session: string, participant: string): Promise<void> {
+    await this.redis.hdel(this.keys.presence(session), participant);
+  }
+
+  async presence(session: string): Promise<ReadonlyMap<string, string>> {
+    await this.channels.get(session)?.ready;
+    return new Map(Object.entries(await this.redis.hgetall(this.keys.presence(session))));
+  }
+
+  async publish(session: string, delivery: Delivery): Promise<void> {
+    await this.redis.publish(this.keys.channel(session), JSON.stringify(delivery));
+  }
+
+  subscribe(session: string, listener: DeliveryListener): () => void {
+    let channel = this.channels.get(session);
+    if (!channel) {
+      const name = this.keys.channel(session);
+      const ready = this.subscriber.subscribe(name).then(
+        () => undefined,
+        (err: unknown) => this.options.logger.error({ err, session }, 'subscribing to a session failed'),
+      );
+      channel = { listeners: new Set(), ready };
+      this.channels.set(session, channel);
+    }
+    const current = channel;
+    current.listeners.add(listener);
+    return () => {
+      current.listeners.delete(listener);
+      if (current.listeners.size > 0 || this.channels.get(session) !== current) return;
+      this.channels.delete(session);
+      this.subscriber.unsubscribe(this.keys.channel(session))
+        .catch((err: unknown) => this.options.logger.warn({ err, session }, 'unsubscribing from a session failed'));
+    };
+  }
+
+  /** Delivers to this process's own listeners only (Redis lost the sessions: nothing to publish to). */
+  deliverLocally(session: string, delivery: Delivery): void {
+    for (const listener of [...(this.channels.get(session)?.listeners ?? [])]) listener(delivery);
+  }
+
+  /** Compare-and-set of one participant field; false when someone changed it since `expected` was read. */
+  async swapParticipant(session: string, id: string, expected: string, next: StoredParticipant | undefined): Promise<boolean> {
+    const result = await this.redis.eval(SWAP_PARTICIPANT_SCRIPT, 1, this.keys.session(session), `p:${id}`, expected, next ? JSON.stringify(next) : '');
+    return Number(result) === 1;
+  }
+
+  /** Participant fields as stored (raw JSON), for the takeover of a dead relay's participants. */
+  async storedParticipants(session: string): Promise<Map<string, string>> {
+    const fields = await this.redis.hgetall(this.keys.session(session));
+    const participants = new Map<string, string>();
+    if (fields.meta === undefined) return participants;
+    for (const [field, value] of Object.entries(fields)) if (field.startsWith('p:')) participants.set(field.slice(2), value);
+    return participants;
+  }
+
+  /** Keeps the sessions this process serves from expiring. */
+  async refresh(sessions: readonly string[]): Promise<void> {
+    if (sessions.length === 0) return;
+    const transaction = this.redis.multi();
+    for (const session of sessions) {
+      for (const key of [this.keys.session(session), this.keys.seq(session), this.keys.buffer(session), this.keys.presence(session)]) {
+        transaction.pexpire(key, this.options.sessionTtlMs);
+      }
+    }
+    await transaction.exec();
+  }
+
+  private async countLive(setKey: string): Promise<number> {
+    const ids = await this.redis.smembers(setKey);
+    if (ids.length === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.exists(this.keys.session(id));
+    const results = (await pipeline.exec()) ?? [];
+    const stale = ids.filter((_, index) => Number(results[index]?.[1] ?? 0) === 0);
+    if (stale.length > 0) await this.redis.srem(setKey, ...stale);
+    return ids.length - stale.length;
+  }
+
+  private received(channelName: string, text: string): void {
+    const session = this.keys.sessionFromChannel(channelName);
+    const channel = session !== undefined ? this.channels.get(session) : undefined;
+    if (!channel) return;
+    let delivery: Delivery;
+    try {
+      delivery = JSON.parse(text) as Delivery;
+    } catch (err) {
+      this.options.logger.warn({ err, session }, 'unreadable fan-out message');
+      return;
+    }
+    for (const listener of [...channel.listeners]) listener(delivery);
+  }
+}
+
+/** The record without its participants and sequence number (those live in their own fields and key). */
+function metaOf(record: SessionRecord): Meta {
+  // A copy minus two fields rather than a list of fields, so fields added to the record later are kept.
+  const meta: Partial<SessionRecord> = { ...record };
+  delete meta.participants;
+  delete meta.seq;
+  return meta as Meta;
+}
+
+function bufferedMessage(id: string, fields: string[]): BufferedMessage {
+  const values = new Map<string, string>();
+  for (let index = 0; index + 1 < fields.length; index += 2) values.set(fields[index] ?? '', fields[index + 1] ?? '');
+  const to = values.get('to');
+  const base = { seq: Number(id.split('-')[0]), kind: (values.get('kind') ?? 'update') as RelayedKind, from: values.get('from') ?? '', frame: values.get('frame') ?? '' };
+  return to !== undefined ? { ...base, to } : base;
+}
