@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, helpText, parseCommandLine, type RelayConfig } from './config';
 import { createLogger } from './logger';
+import { startRedisRelayState, type RedisRelayState } from './redis';
 import { RelayServer } from './server';
 
 /** The package version: package.json beside the bundle (a copied install) or one level up (dist/). */
@@ -61,7 +62,16 @@ async function main(): Promise<void> {
   }
   const config = parsed.config;
   const logger = createLogger(config.logLevel, version);
-  const relay = new RelayServer({ config, logger, version });
+  let shared: RedisRelayState | undefined;
+  try {
+    shared = config.redis !== undefined ? await startRedisRelayState(config.redis, config, logger) : undefined;
+  } catch (err) {
+    // The URL may carry a password: name the problem, not the URL.
+    logger.fatal({ error: (err as Error).message }, 'cannot reach Redis');
+    console.error(`pairline-relay: cannot reach Redis (--redis / PAIRLINE_REDIS): ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const relay = new RelayServer({ config, logger, version, ...(shared ? { store: shared.store } : {}) });
   let url: string;
   try {
     url = await relay.listen();
@@ -81,7 +91,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
-    relay.shutdown().then(() => {
+    relay.shutdown().then(() => shared?.close()).then(() => {
       logger.info('relay stopped');
       process.exit(0);
     }, (err: unknown) => {
