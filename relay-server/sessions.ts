@@ -368,8 +368,10 @@ export class Sessions {
     const record = await this.store.get(session);
     const participant = record?.participants[participantId];
     // The timer is replaced on every disconnect and cleared on every return, so reaching here
-    // while still reconnecting means the window really passed.
+    // while still reconnecting means the window really passed — unless a later window started on
+    // another relay process (shared store: it came back there and dropped again); that one decides.
     if (!record || !participant || participant.state !== 'reconnecting') return;
+    if (participant.expiresAt !== undefined && participant.expiresAt - this.now() > 1_000) return;
     if (participant.role === 'host') {
       await this.endSession(record, 'the host did not come back in time');
       return;
