@@ -3,6 +3,9 @@
  * joined through "Pairline: Join Session…" with the https invite link.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 import type { PairlineApi } from '../../extension/api';
@@ -14,11 +17,14 @@ describe('joining a CLI host\'s session as a guest', function () {
   let host: CliGuest | undefined;
   let file: vscode.Uri;
   const hostName = 'Hana the CLI host';
+  let stateDir: string;
+  const hostArgs = () => ['--approval', 'prompt', '--state-file', path.join(stateDir, 'host-state.json')];
   const events = () => [api.onDidChange, api.onDidChangeState, api.testing.onDidRenderDecorations] as vscode.Event<unknown>[];
 
   before(async () => {
     api = await pairline();
     relay = await startRelay();
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-host-'));
     file = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'src', 'a.ts');
     await vscode.window.showTextDocument(file);
   });
@@ -27,10 +33,11 @@ describe('joining a CLI host\'s session as a guest', function () {
     if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
     await host?.stop();
     await relay?.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('waits for the host\'s approval, then joins with the role the host chose', async () => {
-    host = startCliHost(relay!.url, hostName, ['--approval', 'prompt']);
+    host = startCliHost(relay!.url, hostName, hostArgs());
     const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
     const joining = vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string);
     const knock = await host.waitForOutput((line) => line.event === 'knock');
@@ -52,6 +59,19 @@ describe('joining a CLI host\'s session as a guest', function () {
     const marks = api.testing.decorations.find((entry) => entry.name === hostName)!;
     assert.equal(marks.uri, file.toString());
     assert.deepEqual(marks.selections, []);
+  });
+
+  it('says "Waiting for the host…" while the relay is back without the host, and "connected" once the host returns', async () => {
+    const port = relay!.port;
+    await host!.kill();
+    await relay!.kill9();
+    relay = await startRelay({ port });
+    await until('"Waiting for the host…"', () => api.state === 'waiting-for-host', events(), 45_000);
+    assert.match(api.testing.statusBar.text, /^\$\(watch\) Waiting for the host…/);
+    host = startCliHost(relay.url, hostName, hostArgs());
+    await until('connected again once the host re-registered', () => api.state === 'connected' && /^\$\(broadcast\) Pairline: 2/.test(api.testing.statusBar.text), events(), 45_000)
+      .catch((error: Error) => { throw new Error(`${error.message}; status: ${api.testing.statusBar.text}; host output: ${host?.output.slice(-8).join(' | ')}`); });
+    assert.equal(api.role, 'viewer', 'the guest kept its role');
   });
 
   it('ends for the guest when the host ends the session, and says why', async () => {
