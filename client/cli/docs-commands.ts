@@ -3,7 +3,8 @@
  * documents (the host serves them from `--folder DIR`):
  *
  *   {"cmd":"open","file":"a.txt"}                                → {"event":"opened","file":"a.txt","length":12}
- *   {"cmd":"edit","file":"a.txt","offset":3,"delete":1,"insert":"xy"}   (UTF-16 offsets in the current text)
+ *   {"cmd":"edit","file":"a.txt","offset":3,"delete":1,"insert":"xy"}   (UTF-16 offsets in the current text;
+ *                                                                 line breaks become the document's EOL)
  *   {"cmd":"text","file":"a.txt"}                                → {"event":"text","file":"a.txt","text":"…","heals":0}
  *   {"cmd":"save","file":"a.txt"}                                the host writes its file (a guest asks the host)
  *   {"cmd":"close","file":"a.txt"}
@@ -16,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import * as nodePath from 'node:path';
 import { z } from 'zod';
 import { normaliseWorkspacePath } from '../../protocol/paths';
+import { eolOf, withEol } from '../binding/eol';
 import { DocumentError, DocumentSync, type DocumentSource, type SharedDocument } from '../docs';
 import type { Disposable } from '../events';
 import { systemClock, type Logger } from '../ports';
@@ -91,8 +93,11 @@ export function createDocsCommands(options: DocsCommandsOptions): DocsCommands {
       }),
       run: (input: { file: string; offset: number; delete: number; insert: string }) => {
         const document = documentOf(input.file);
+        // Writers insert line breaks in the document's EOL (client/binding/eol.ts): editors keep one.
+        const eol = eolOf(document.text);
+        const insert = eol === undefined ? input.insert : withEol(input.insert, eol);
         try {
-          document.applyLocalEdits([{ offset: input.offset, deleteCount: input.delete, insert: input.insert }]);
+          document.applyLocalEdits([{ offset: input.offset, deleteCount: input.delete, insert }]);
         } catch (err) {
           throw new CommandError(err instanceof RangeError ? 'bad-edit' : 'read-only', (err as Error).message);
         }
