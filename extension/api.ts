@@ -20,6 +20,8 @@ export interface PairlineApi {
   readonly inviteLink: string | undefined;
   /** Id of the participant we follow. */
   readonly following: string | undefined;
+  /** Shared documents healed from the host's copy since activation (a desync: should stay 0). */
+  readonly heals: number;
   readonly onDidChangeState: vscode.Event<StateChange>;
   /** Roster, knocks, round trip, following or state changed. */
   readonly onDidChange: vscode.Event<void>;
@@ -36,4 +38,13 @@ export interface PairlineTestingApi {
   readonly statusBar: { readonly text: string; readonly tooltip: string };
   /** Rows of the Participants view as drawn now. */
   readonly participantsView: readonly ParticipantsRow[];
+  /** Shared documents bound to editors here. */
+  readonly coEditing: {
+    /** Editors reconciled by a diff because the binding lost track (a bug if not 0). */
+    readonly reconciles: number;
+    /** Wire paths of the documents bound to an editor. */
+    readonly boundPaths: readonly string[];
+    /** Resolves once the document's editor shows the shared text; false when it is not bound. */
+    whenIdle(uri: vscode.Uri): Promise<boolean>;
+  };
 }

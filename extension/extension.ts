@@ -7,6 +7,7 @@ import type { PairlineApi } from './api';
 import { createClientFactory } from './client-factory';
 import { registerCommands } from './commands';
 import { ContextKeys } from './context-keys';
+import { CoEditing } from './documents';
 import { FollowController } from './follow';
 import { KnockPrompt } from './knock-prompt';
 import { clientLogger, errorMessage } from './log';
@@ -37,9 +38,10 @@ export function activate(context: vscode.ExtensionContext): PairlineApi {
   const participants = new ParticipantsView(sessions);
   const decorations = new PeerDecorations(sessions, mapping, settings);
   const statusBar = new StatusBar(sessions);
+  const coEditing = new CoEditing(sessions, mapping, settings, clientLogger(channel, 'docs'));
 
   context.subscriptions.push(
-    channel, settings, mapping, sessions, contextKeys, follow, participants, decorations, statusBar,
+    channel, settings, mapping, sessions, contextKeys, follow, participants, decorations, statusBar, coEditing,
     new PresencePublisher(sessions, mapping),
     new KnockPrompt(sessions, settings),
     registerCommands({ sessions, flows, follow, participants, secrets, contextKeys, showLog }),
@@ -61,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): PairlineApi {
     get participants() { return sessions.roster; },
     get inviteLink() { return sessions.client?.inviteLink; },
     get following() { return sessions.client?.following; },
+    get heals() { return coEditing.heals; },
     onDidChangeState: sessions.onDidChangeState,
     onDidChange: sessions.onDidChange,
     testing: {
@@ -68,6 +71,11 @@ export function activate(context: vscode.ExtensionContext): PairlineApi {
       onDidRenderDecorations: decorations.onDidRender,
       get statusBar() { return { text: statusBar.text, tooltip: statusBar.tooltip }; },
       get participantsView() { return participants.rows(); },
+      coEditing: {
+        get reconciles() { return coEditing.reconciles; },
+        get boundPaths() { return coEditing.boundPaths; },
+        whenIdle: (uri) => coEditing.whenIdle(uri),
+      },
     },
   };
 }
