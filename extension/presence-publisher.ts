@@ -34,10 +34,11 @@ export class PresencePublisher implements vscode.Disposable {
       vscode.window.onDidChangeTextEditorVisibleRanges((event) => {
         if (event.textEditor === vscode.window.activeTextEditor) this.publish();
       }),
-      // A new client starts with no presence: tell it where we are as soon as it exists.
-      sessions.onDidChangeClient(() => {
-        this.throttle.cancel();
-        this.publish();
+      // A new client starts with no presence: drop what was meant for the old one, and tell the
+      // new one where we are once it has joined (it re-sends that itself after reconnects).
+      sessions.onDidChangeClient(() => this.throttle.cancel()),
+      sessions.onDidChangeState((change) => {
+        if (change.state === 'connected' && change.previous !== 'connected') this.publish();
       }),
     ];
   }

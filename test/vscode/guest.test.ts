@@ -51,6 +51,8 @@ describe('joining a CLI host\'s session as a guest', function () {
     await until('the status bar counting 2', () => /^\$\(broadcast\) Pairline: 2/.test(api.testing.statusBar.text), events());
     const row = api.testing.participantsView.find((entry) => entry.label === hostName);
     assert.equal(row?.contextValue, 'participant:remote:host');
+    // Where the guest is goes out as soon as it joined, before it moves at all.
+    await host.waitForOutput((line) => line.event === 'presence' && line.file === 'src/a.ts');
   });
 
   it('draws the host\'s cursor in the guest\'s own checkout', async () => {
