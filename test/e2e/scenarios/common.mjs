@@ -1,4 +1,6 @@
 // What several scenarios check the same way.
+import fs from 'node:fs';
+import path from 'node:path';
 import { documentOf } from '../lib/probe.mjs';
 import { NotYetSupported, waitUntil } from '../lib/wait.mjs';
 
@@ -10,7 +12,8 @@ export const STEP = {
   session: 'alice-allows-bob-as-editor',
   project: 'bob-sees-alices-project',
   opened: 'bob-opens-alices-file',
-  cursor: 'alice-types-and-selects',
+  cursor: 'bob-sees-alices-cursor-and-name',
+  typed: 'alice-types-bob-sees-text',
   together: 'both-type-at-once',
   follow: 'bob-follows-alice',
   switched: 'alice-switches-file-bob-follows',
@@ -27,6 +30,23 @@ export async function requireGuestFileSystem(ctx) {
   const snapshot = await ctx.bob.window.probe.snapshot();
   if (!('pairline' in (snapshot.fileSystems ?? {}))) {
     throw new NotYetSupported('the guest window has no `pairline:` file system provider yet (guest workspace)');
+  }
+}
+
+/**
+ * Throws NotYetSupported unless the installed extension wires the document sync engine
+ * (client/docs, class DocumentSync): without it a guest's `pairline:` file is a plain remote file
+ * and edits cannot travel. esbuild drops unused modules, so the class is in the bundle only when
+ * the extension uses it.
+ * @param {import('../run.mjs').Context} ctx
+ */
+export async function requireCoEditing(ctx) {
+  const extensionsDir = ctx.bob.server.extensionsDir;
+  const folder = fs.readdirSync(extensionsDir).find((name) => name.startsWith('pairline.pairline-'));
+  const bundle = folder ? path.join(extensionsDir, folder, 'dist', 'extension.js') : undefined;
+  if (!bundle || !fs.existsSync(bundle)) throw new Error(`installed Pairline bundle not found under ${extensionsDir}`);
+  if (!fs.readFileSync(bundle, 'utf8').includes('class DocumentSync')) {
+    throw new NotYetSupported('the extension does not use the document sync engine yet (co-editing binding)');
   }
 }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { STEP, sharedFile } from './common.mjs';
 import { documentOf } from '../lib/probe.mjs';
+import { waitUntil } from '../lib/wait.mjs';
 
 /** @param {import('../run.mjs').Context} ctx */
 export async function rolesScenario(ctx) {
@@ -23,13 +24,16 @@ export async function rolesScenario(ctx) {
     assert.ok(before !== undefined, `Bob has ${file} open`);
     await bob.window.focusEditor();
     await bob.window.type('x');
-    // VS Code's own answer to typing into a read-only editor.
-    await bob.window.page.locator('.monaco-editor-overlaymessage', { hasText: 'Cannot edit in read-only editor' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    // VS Code's own answer to typing into a read-only editor ("Editor is read-only because the
+    // file is read-only." in 1.100; "Cannot edit in read-only editor" in older releases).
+    const message = bob.window.page.locator('.monaco-editor-overlaymessage', { hasText: /read-only/i }).first();
+    await message.waitFor({ state: 'visible', timeout: 15_000 });
+    const said = ((await message.textContent()) ?? '').trim();
     const after = documentOf(await bob.window.probe.snapshot(), file)?.text;
     assert.equal(after, before, 'Bob\'s document is unchanged');
     const aliceText = documentOf(await alice.window.probe.snapshot(), file)?.text;
     assert.equal(aliceText, before, 'nothing reached Alice');
-    return '"Cannot edit in read-only editor"';
+    return `Bob's editor says "${said}"`;
   }, { needs: [STEP.viewer, STEP.opened] });
 
   await suite.step('alice-ends-session', async () => {
@@ -50,4 +54,18 @@ export async function rolesScenario(ctx) {
     assert.equal(rows, 0, 'Bob\'s Explorer shows none of Alice\'s files');
     return 'Bob\'s pairline: folder went away';
   }, { needs: ['alice-ends-session', STEP.project] });
+
+  await suite.step('bob-pairline-editors-closed', async () => {
+    // What a person expects once the host's folder is gone: no tab of it left open (an editor of
+    // a pairline: file that no longer exists shows "could not be opened").
+    await bob.window.page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    let tabs = [];
+    await waitUntil('Bob has no editor of Alice\'s files open', async () => {
+      tabs = await bob.window.page.locator('.part.editor .tabs-container .tab').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('aria-label') ?? ''));
+      const snapshot = await bob.window.probe.snapshot();
+      const remoteDocuments = snapshot.documents.filter((d) => d.scheme === 'pairline');
+      return tabs.length === 0 && remoteDocuments.length === 0;
+    }, { timeoutMs: 20_000, describe: () => `open tabs: ${JSON.stringify(tabs)}` });
+    return 'no tab of Alice\'s files is left open';
+  }, { needs: ['bob-pairline-folder-gone'] });
 }

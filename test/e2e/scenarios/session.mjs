@@ -40,7 +40,8 @@ export async function sessionScenario(ctx) {
 
   await suite.step('alice-allows-bob-as-editor', async () => {
     await alice.window.clickNotificationButton('Bob wants to join your Pairline session', 'Allow as editor');
-    await bob.window.waitForNotification(/Joined Alice's session as editor/);
+    // No check of Bob's "Joined Alice's session" toast: his window reloads when Alice's folder is
+    // added (a VS Code rule for the first folder), which can take the toast away before it is seen.
     const [aliceStatus, bobStatus] = await Promise.all([
       alice.window.waitForStatus(CONNECTED_TWO, { timeoutMs: 45_000 }),
       bob.window.waitForStatus(CONNECTED_TWO, { timeoutMs: 45_000 }),
