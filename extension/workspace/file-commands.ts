@@ -9,7 +9,7 @@ import { errorMessage } from '../log';
 import { toFileSystemError } from './guest-file-system';
 import type { GuestWorkspace } from './guest-workspace';
 import type { HostShare } from './host-share';
-import { PAIRLINE_SCHEME, uriPathOf } from './remote-paths';
+import { authorityOf, PAIRLINE_SCHEME, uriPathOf } from './remote-paths';
 
 export function registerFileCommands(sessions: SessionManager, share: HostShare, guest: GuestWorkspace, log: Logger): vscode.Disposable {
   return vscode.Disposable.from(
@@ -88,5 +88,5 @@ async function goToFile(sessions: SessionManager, guest: GuestWorkspace, log: Lo
     picker.onDidHide(() => resolve(undefined));
   });
   picker.dispose();
-  if (chosen) await vscode.window.showTextDocument(vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: session, path: uriPathOf(chosen) }));
+  if (chosen) await vscode.window.showTextDocument(vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: authorityOf(session), path: uriPathOf(chosen) }));
 }

@@ -12,7 +12,7 @@ import type { FileChange } from '../../protocol/file-payloads';
 import { RemoteFileError } from '../../client/files/remote-file-error';
 import type { RemoteFiles } from '../../client/files/remote-files';
 import {
-  errorKindOf, LARGE_READ_BYTES, PAIRLINE_SCHEME, progressText, uriPathOf, wirePathOf,
+  authorityOf, errorKindOf, LARGE_READ_BYTES, PAIRLINE_SCHEME, progressText, uriPathOf, wirePathOf,
 } from './remote-paths';
 
 /** Where the provider finds the session behind a URI. */
@@ -34,7 +34,7 @@ export class PairlineFileSystem implements vscode.FileSystemProvider, vscode.Dis
     const types = { created: vscode.FileChangeType.Created, changed: vscode.FileChangeType.Changed, deleted: vscode.FileChangeType.Deleted } as const;
     this.changed.fire(changes.map((change) => ({
       type: types[change.type],
-      uri: vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: session, path: uriPathOf(change.path) }),
+      uri: vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: authorityOf(session), path: uriPathOf(change.path) }),
     })));
   }
 

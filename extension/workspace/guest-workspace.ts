@@ -16,7 +16,7 @@ import { errorMessage } from '../log';
 import type { SecretStore } from '../secrets';
 import type { SessionManager } from '../session-manager';
 import { PairlineFileSystem, type RemoteFilesSource } from './guest-file-system';
-import { foreignFolders, missingFolders, PAIRLINE_SCHEME, plannedFolders, sameSession, type FolderLike } from './remote-paths';
+import { authorityOf, missingFolders, PAIRLINE_SCHEME, plannedFolders, sameSession, type FolderLike } from './remote-paths';
 
 export const ENDED_FOLDER_MESSAGE = 'The Pairline session for this folder has ended; the folder was removed.';
 /** How long a file request waits for the session behind its folder to be (re)joined. */
@@ -35,6 +35,7 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
   private active: ActiveFiles | undefined;
   private waitingMessage: vscode.Disposable | undefined;
   private readonly filesAvailable = new vscode.EventEmitter<void>();
+  private cleaning = false;
 
   constructor(
     private readonly sessions: SessionManager,
@@ -47,6 +48,12 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
       this.filesAvailable,
       vscode.workspace.registerFileSystemProvider(PAIRLINE_SCHEME, this.provider, { isCaseSensitive: true }),
       sessions.onDidChangeClient((client) => this.watchClient(client)),
+      // A `pairline:` folder can also arrive later (a saved workspace, another extension): same check.
+      vscode.workspace.onDidChangeWorkspaceFolders((change) => {
+        if (change.added.some((folder) => folder.uri.scheme === PAIRLINE_SCHEME)) {
+          this.removeStaleFolders().catch((error: unknown) => this.log.warn('could not check for stale pairline: folders', { error: errorMessage(error) }));
+        }
+      }),
     );
     this.watchClient(sessions.client);
   }
@@ -78,15 +85,24 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
    * for good, {@link sessionEnded} removes them.
    */
   async removeStaleFolders(): Promise<void> {
-    const stored = await this.secrets.resumeState();
-    const keep = stored?.side === 'guest' ? stored.session : undefined;
-    const current = this.sessions.client?.state !== 'ended' ? this.sessions.client?.session : undefined;
-    const stale = foreignFolders(folderLikes(), keep ?? current);
-    if (stale.length === 0) return;
-    this.log.info('removing pairline: folders of sessions that are gone', { folders: stale.length });
-    if (await this.removeFolders((folder) => folder.scheme === PAIRLINE_SCHEME && !sameSession(folder.authority, keep ?? current))) {
-      void vscode.window.showWarningMessage(ENDED_FOLDER_MESSAGE);
+    // Removing folders changes the workspace, which calls this again: one pass at a time.
+    if (this.cleaning) return;
+    this.cleaning = true;
+    try {
+      await this.removeStale();
+    } finally {
+      this.cleaning = false;
     }
+  }
+
+  private async removeStale(): Promise<void> {
+    const stored = await this.secrets.resumeState();
+    const client = this.sessions.client;
+    const alive = [stored?.side === 'guest' ? stored.session : undefined, client?.state !== 'ended' ? client?.session : undefined];
+    const isStale = (folder: FolderLike) => folder.scheme === PAIRLINE_SCHEME && !alive.some((session) => sameSession(folder.authority, session));
+    if (!folderLikes().some(isStale)) return;
+    this.log.info('removing pairline: folders of sessions that are gone');
+    if (await this.removeFolders(isStale)) void vscode.window.showWarningMessage(ENDED_FOLDER_MESSAGE);
   }
 
   dispose(): void {
@@ -143,11 +159,16 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
     // Adding the first folder restarts the extension host: store how to come back first.
     const resume = client.resumeState;
     if (resume) await this.secrets.setResumeState(resume);
-    const start = vscode.workspace.workspaceFolders?.length ?? 0;
     this.log.info('adding the host\'s shared folders to the workspace', { folders: missing.length });
-    const accepted = vscode.workspace.updateWorkspaceFolders(start, 0,
-      ...missing.map((folder) => ({ uri: vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: session, path: folder.path }), name: folder.name })));
-    if (!accepted) {
+    const added = await updateFolders(() => {
+      const still = missingFolders(folderLikes(), session, planned);
+      return still.length === 0 ? undefined : {
+        start: vscode.workspace.workspaceFolders?.length ?? 0,
+        deleteCount: 0,
+        add: still.map((folder) => ({ uri: vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: authorityOf(session), path: folder.path }), name: folder.name })),
+      };
+    });
+    if (added === false) {
       void vscode.window.showErrorMessage('Pairline could not add the host\'s folder to this window. Run "Pairline: Go to File…" to open the host\'s files.');
     }
   }
@@ -157,9 +178,11 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
     if (!session) return;
     if (this.active?.session === session) this.disposeFiles();
     if (!folderLikes().some((folder) => folder.scheme === PAIRLINE_SCHEME && sameSession(folder.authority, session))) return;
+    this.log.info('the session ended: removing its folders from the workspace');
     // Removing the first folder restarts the extension host: never come back to an ended session.
     await this.secrets.setResumeState(undefined);
     const removed = await this.removeFolders((folder) => folder.scheme === PAIRLINE_SCHEME && sameSession(folder.authority, session));
+    if (!removed) this.log.warn('VS Code did not remove the session\'s folders');
     // "You left/ended the session." is already said by the command that did it.
     if (removed && !change.reason.startsWith('You ')) void vscode.window.showWarningMessage(ENDED_FOLDER_MESSAGE);
   }
@@ -168,20 +191,16 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
   private async removeFolders(which: (folder: FolderLike) => boolean): Promise<boolean> {
     let removedAny = false;
     for (let round = 0; round < 16; round++) {
-      const folders = folderLikes();
-      const first = folders.findIndex(which);
-      if (first < 0) return removedAny;
-      let count = 1;
-      while (first + count < folders.length && which(folders[first + count]!)) count++;
-      const changed = new Promise<void>((resolve) => {
-        const subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => {
-          subscription.dispose();
-          resolve();
-        });
+      const removed = await updateFolders(() => {
+        const folders = folderLikes();
+        const first = folders.findIndex(which);
+        if (first < 0) return undefined;
+        let count = 1;
+        while (first + count < folders.length && which(folders[first + count]!)) count++;
+        return { start: first, deleteCount: count, add: [] };
       });
-      if (!vscode.workspace.updateWorkspaceFolders(first, count)) return removedAny;
+      if (removed !== true) return removedAny;
       removedAny = true;
-      await changed;
     }
     return removedAny;
   }
@@ -231,6 +250,43 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
     this.active.remote.dispose();
     this.active = undefined;
     this.showWaiting('ready');
+  }
+}
+
+interface FolderChange {
+  readonly start: number;
+  readonly deleteCount: number;
+  readonly add: { uri: vscode.Uri; name: string }[];
+}
+
+/** How long a folder change may wait for an earlier, still unconfirmed one. */
+const FOLDER_UPDATE_WAIT_MS = 10_000;
+
+/**
+ * Applies the change `compute` describes (recomputed on each try; undefined: nothing to do).
+ * VS Code refuses an update while an earlier one is unconfirmed, so a refusal waits for the next
+ * workspace change (or a short pause) and tries again. Resolves after the change was announced.
+ */
+async function updateFolders(compute: () => FolderChange | undefined): Promise<boolean | undefined> {
+  const deadline = Date.now() + FOLDER_UPDATE_WAIT_MS;
+  for (;;) {
+    const change = compute();
+    if (!change) return undefined;
+    let subscription: vscode.Disposable | undefined;
+    const changed = new Promise<void>((resolve) => {
+      subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => resolve());
+    });
+    const pause = (ms: number) => Promise.race([changed, new Promise<void>((resolve) => setTimeout(resolve, ms))]);
+    try {
+      if (vscode.workspace.updateWorkspaceFolders(change.start, change.deleteCount, ...change.add)) {
+        await pause(FOLDER_UPDATE_WAIT_MS);
+        return true;
+      }
+      if (Date.now() >= deadline) return false;
+      await pause(250);
+    } finally {
+      subscription?.dispose();
+    }
   }
 }
 

@@ -2,7 +2,7 @@
  * How a guest's `pairline:` URIs meet the host's wire paths, and which workspace folders a
  * session needs. Imports no vscode, so plain node tests cover it.
  *
- * The URI authority is the session id and the URI path is `/` + the wire path, so one rule serves
+ * The URI authority names the session and the URI path is `/` + the wire path, so one rule serves
  * both shapes of a share: one folder (`pairline://S/` is the folder, `/src/a.ts` ↔ `src/a.ts`) and
  * several (`pairline://S/api/` is the folder `api`, `/api/src/a.ts` ↔ `api/src/a.ts`).
  */
@@ -43,9 +43,16 @@ export interface FolderLike {
   readonly path: string;
 }
 
-/** Session ids are base64url; some URI handling lowercases authorities, so compare without case. */
+/**
+ * The URI authority of a session: the hex of its id. Session ids are case-sensitive base64url, and
+ * VS Code lowercases authorities when it writes workspace folders to the workspace file.
+ */
+export function authorityOf(session: string): string {
+  return Buffer.from(session, 'utf8').toString('hex');
+}
+
 export function sameSession(authority: string, session: string | undefined): boolean {
-  return session !== undefined && authority.toLowerCase() === session.toLowerCase();
+  return session !== undefined && authority.toLowerCase() === authorityOf(session);
 }
 
 /** Indexes of `pairline:` folders that do not belong to `session` (all of them when undefined). */

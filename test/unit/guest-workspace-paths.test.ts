@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import {
-  errorKindOf, foreignFolders, formatSize, missingFolders, plannedFolders, progressText, sameSession, uriPathOf, wirePathOf,
+  authorityOf, errorKindOf, foreignFolders, formatSize, missingFolders, plannedFolders, progressText, sameSession, uriPathOf, wirePathOf,
 } from '../../extension/workspace/remote-paths';
 
 const folder = (authority: string, path: string, scheme = 'pairline') => ({ scheme, authority, path });
@@ -33,23 +33,27 @@ describe('guest workspace: pairline: URIs and wire paths', () => {
 
   it('finds the folders still to add, ignoring local folders and other sessions', () => {
     const planned = [{ path: '/api', name: 'api' }, { path: '/web', name: 'web' }];
-    const current = [folder('', '/home/me/p', 'file'), folder('S1', '/api'), folder('OTHER', '/web')];
+    const current = [folder('', '/home/me/p', 'file'), folder(authorityOf('S1'), '/api'), folder(authorityOf('OTHER'), '/web')];
     assert.deepEqual(missingFolders(current, 'S1', planned), [{ path: '/web', name: 'web' }]);
-    assert.deepEqual(missingFolders([folder('S1', '/')], 'S1', [{ path: '/', name: 'shop' }]), []);
-    assert.deepEqual(missingFolders([folder('S1', '')], 'S1', [{ path: '/', name: 'shop' }]), [], 'an empty path is the root');
+    assert.deepEqual(missingFolders([folder(authorityOf('S1'), '/')], 'S1', [{ path: '/', name: 'shop' }]), []);
+    assert.deepEqual(missingFolders([folder(authorityOf('S1'), '')], 'S1', [{ path: '/', name: 'shop' }]), [], 'an empty path is the root');
   });
 
   it('names the pairline: folders that belong to no (or another) session', () => {
-    const current = [folder('', '/home/me/p', 'file'), folder('S1', '/'), folder('S2', '/')];
+    const current = [folder('', '/home/me/p', 'file'), folder(authorityOf('S1'), '/'), folder(authorityOf('S2'), '/')];
     assert.deepEqual(foreignFolders(current, 'S1'), [2]);
     assert.deepEqual(foreignFolders(current, undefined), [1, 2]);
     assert.deepEqual(foreignFolders([folder('', '/x', 'file')], undefined), []);
   });
 
-  it('compares session ids without case, since some URI handling lowercases authorities', () => {
-    assert.equal(sameSession('abcDEF_-1', 'abcdef_-1'), true);
-    assert.equal(sameSession('abc', 'abd'), false);
-    assert.equal(sameSession('abc', undefined), false);
+  it('names a session in a URI authority that survives VS Code lowercasing it', () => {
+    const session = 'IAzEaLsjktklmEuJAqXFaa';
+    const authority = authorityOf(session);
+    assert.match(authority, /^[0-9a-f]+$/);
+    assert.equal(sameSession(authority, session), true);
+    assert.equal(sameSession(authority.toUpperCase(), session), true);
+    assert.equal(sameSession(authorityOf('iazealsjktklmeujaqxfaa'), session), false, 'ids differing only in case are different sessions');
+    assert.equal(sameSession(authority, undefined), false);
   });
 
   it('turns each refusal code into the VS Code error kind the editor understands', () => {
