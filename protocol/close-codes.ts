@@ -7,7 +7,12 @@ export const CloseCode = {
   Normal: 1000,
   /** The relay is shutting down (deploy, restart); reconnect to its successor at once. */
   GoingAway: 1001,
-  /** A frame exceeded the relay's hard WebSocket payload limit (set by `ws`). */
+  /**
+   * The WebSocket layer refused abusive framing: a message split into more fragments than the
+   * relay allows (set by `ws`).
+   */
+  PolicyViolation: 1008,
+  /** A frame exceeded the relay's hard WebSocket payload limit (twice max-payload; set by `ws`). */
   MessageTooBig: 1009,
   /** The relay hit an unexpected error; reconnecting usually helps. */
   InternalError: 1011,
@@ -77,6 +82,8 @@ export function closePolicy(code: number, reason = ''): ClosePolicy {
       return { action: 'stop', explanation: 'You left the session.' };
     case CloseCode.GoingAway:
       return { action: 'retry-now', explanation: 'The relay is restarting; reconnecting.' };
+    case CloseCode.PolicyViolation:
+      return { action: 'retry', explanation: `The relay refused how a message was framed${detail}; reconnecting.` };
     case CloseCode.MessageTooBig:
     case CloseCode.TooBig:
       return { action: 'retry', explanation: `A message was too large for the relay${detail}; reconnecting and resyncing.` };

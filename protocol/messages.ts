@@ -38,6 +38,11 @@ export const ParticipantSchema = z.object({
   color: z.number().int().min(0).max(63),
   role: RoleSchema,
   state: ParticipantStateSchema,
+  /**
+   * SHA-256 of the participant's rejoin secret. Sent by the relay to the host only (in `joined`
+   * and `roster`), so a host can re-register it after a relay restart; never to guests.
+   */
+  rejoinHash: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/).optional(),
 });
 export type Participant = z.infer<typeof ParticipantSchema>;
 
@@ -66,8 +71,24 @@ export const RosterEntrySchema = z.object({
   name: DisplayNameSchema,
   role: GuestRoleSchema,
   color: z.number().int().min(0).max(63),
+  /** The guest's rejoin-secret hash as the host learnt it; a guest claiming this id must prove it. */
+  rejoinHash: SecretSchema.optional(),
 });
 export type RosterEntry = z.infer<typeof RosterEntrySchema>;
+
+/**
+ * An invite the relay accepts for new joins, registered by the host (the secret stays in the
+ * link). The relay enforces `role` (the role a guest joining with it gets) and `expiresAt`
+ * (epoch ms; joins after it are refused with 4401).
+ */
+export const InviteRegistrationSchema = z.object({
+  hash: SecretSchema,
+  role: GuestRoleSchema.optional(),
+  expiresAt: z.number().int().min(0).optional(),
+});
+export type InviteRegistration = z.infer<typeof InviteRegistrationSchema>;
+/** Invites one session may have registered at once. */
+export const MAX_INVITES = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Client → relay
@@ -92,6 +113,8 @@ export const CreateSchema = z.object({
   participant: ParticipantIdSchema.optional(),
   /** … and the guests it knew, so they get their ids and roles back. */
   roster: z.array(RosterEntrySchema).max(256).optional(),
+  /** Further invites (viewer links, expiring links) accepted besides `inviteHash`. */
+  invites: z.array(InviteRegistrationSchema).max(MAX_INVITES).optional(),
 });
 
 export const JoinSchema = z.object({
@@ -101,6 +124,10 @@ export const JoinSchema = z.object({
   name: DisplayNameSchema,
   /** The id this guest had before a relay restart, to get it (and its role) back. */
   participant: ParticipantIdSchema.optional(),
+  /** With `participant`: the rejoin secret whose hash the relay (or the host's roster) holds for that id. */
+  rejoinSecret: SecretSchema.optional(),
+  /** At a first join: SHA-256 of a fresh random rejoin secret the guest keeps for this session. */
+  rejoinHash: SecretSchema.optional(),
 });
 
 export const ResumeSchema = z.object({
@@ -118,6 +145,15 @@ export const RemoveSchema = z.object({ type: z.literal('remove'), participant: P
 export const LeaveSchema = z.object({ type: z.literal('leave') });
 export const EndSchema = z.object({ type: z.literal('end') });
 export const PingSchema = z.object({ type: z.literal('ping'), id: z.number().int().min(0) });
+/**
+ * Host only: replaces every registered invite. Old links stop working for new joins; participants
+ * already in the session stay.
+ */
+export const RotateInviteSchema = z.object({
+  type: z.literal('rotate-invite'),
+  inviteHash: SecretSchema,
+  invites: z.array(InviteRegistrationSchema).max(MAX_INVITES).optional(),
+});
 
 export const SendSchema = z.object({
   type: z.literal('send'),
@@ -129,7 +165,7 @@ export const SendSchema = z.object({
 
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   HelloSchema, CreateSchema, JoinSchema, ResumeSchema, ApproveSchema, DenySchema, SetRoleSchema,
-  RemoveSchema, LeaveSchema, EndSchema, PingSchema, SendSchema,
+  RemoveSchema, LeaveSchema, EndSchema, PingSchema, SendSchema, RotateInviteSchema,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
@@ -213,10 +249,13 @@ export const RelayedSchema = z.object({
 
 export const PongSchema = z.object({ type: z.literal('pong'), id: z.number().int().min(0) });
 
+/** To the host, after `rotate-invite`: how many invites the relay now accepts. */
+export const InvitesUpdatedSchema = z.object({ type: z.literal('invites-updated'), count: z.number().int().min(0) });
+
 /** Non-fatal refusals: the connection stays open, the offending message is dropped. */
 export const ErrorCodeSchema = z.enum([
   'bad-message', 'forbidden', 'unknown-participant', 'not-joined', 'already-joined',
-  'resume-failed', 'too-big', 'rate-limited', 'not-host',
+  'resume-failed', 'not-host',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
@@ -231,7 +270,7 @@ export const ErrorSchema = z.object({
 
 export const RelayMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema, JoinedSchema, WaitingSchema, KnockSchema, KnockWithdrawnSchema, RosterChangeSchema,
-  RelayedSchema, PongSchema, ErrorSchema,
+  RelayedSchema, PongSchema, ErrorSchema, InvitesUpdatedSchema,
 ]);
 export type RelayMessage = z.infer<typeof RelayMessageSchema>;
 export type RelayMessageOf<T extends RelayMessage['type']> = Extract<RelayMessage, { type: T }>;

@@ -24,9 +24,10 @@ export class Approvals {
   constructor(private readonly options: ApprovalsOptions) {}
 
   /** Puts a guest in the waiting room and asks the host. */
-  async knock(peer: Peer, record: SessionRecord, id: string, name: string): Promise<void> {
+  async knock(peer: Peer, record: SessionRecord, id: string, name: string, rejoinHash?: string): Promise<void> {
     const { store, config, members, deadlines } = this.options;
-    record.knocks.push({ id, name, expiresAt: this.options.now() + config.approvalTimeoutMs });
+    const expiresAt = this.options.now() + config.approvalTimeoutMs;
+    record.knocks.push(rejoinHash !== undefined ? { id, name, expiresAt, rejoinHash } : { id, name, expiresAt });
     await store.save(record);
     members.add(new Member(peer, record.id, id, 'waiting'));
     peer.settle();
@@ -47,7 +48,7 @@ export class Approvals {
       await store.publish(record.id, { type: 'close', participant: knock.id, code: CloseCode.SessionFull, reason: 'the session is full' });
       return;
     }
-    addGuest(record, knock.id, knock.name, message.role);
+    addGuest(record, knock.id, knock.name, message.role, knock.rejoinHash);
     await store.save(record);
     await store.publish(record.id, { type: 'admit', participant: knock.id });
   }

@@ -10,12 +10,30 @@ import { RelayedKindSchema, type RelayedKind } from '../protocol';
 export type AuthMode = 'open' | 'token';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** A host access token and, optionally, when it stops being accepted (epoch ms). */
+export interface HostToken {
+  readonly value: string;
+  readonly expiresAt?: number;
+}
+
+/** Message families with their own token bucket per connection. */
+export type RateKind = 'presence' | 'document' | 'file' | 'control';
+export const RATE_KINDS: readonly RateKind[] = ['presence', 'document', 'file', 'control'];
+
+export interface RateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
 export interface RelayConfig {
   readonly host: string;
   readonly port: number;
   readonly auth: AuthMode;
   /** Host access tokens (token mode). Never logged. */
-  readonly tokens: readonly string[];
+  readonly tokens: readonly HostToken[];
+  /** Where the tokens came from, so SIGHUP can read them again. */
+  readonly tokensFile: string | undefined;
+  readonly tokensList: string | undefined;
   readonly logLevel: LogLevel;
   readonly heartbeatMs: number;
   readonly deadAfterMs: number;
@@ -34,6 +52,16 @@ export interface RelayConfig {
   readonly maxSessionsPerToken: number;
   readonly maxBufferedBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** Token buckets per message family, per connection. */
+  readonly rateLimits: Readonly<Record<RateKind, RateLimit>>;
+  readonly preAuthMaxMessages: number;
+  readonly preAuthMaxBytes: number;
+  /** New WebSocket upgrades per client address per minute (0: unlimited). */
+  readonly connectsPerMinute: number;
+  /** Take the client address from the last X-Forwarded-For hop (behind a reverse proxy). */
+  readonly trustProxy: boolean;
+  /** Browser origins allowed to open a WebSocket; `*` allows any. Requests without Origin are native clients. */
+  readonly allowedOrigins: readonly string[];
   /** Redis URL: share sessions with other relay processes through it (in-memory when absent). */
   readonly redis?: string;
 }
@@ -48,13 +76,15 @@ interface OptionSpec {
   readonly description: string;
   /** Options that carry secrets are environment-only, so they never appear in `ps` output. */
   readonly envOnly?: boolean;
+  /** A switch: `--name` alone means true; `--name=false` turns it off. */
+  readonly boolean?: boolean;
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
   { name: 'host', value: 'ADDRESS', default: '127.0.0.1', description: 'Interface to listen on. Use 0.0.0.0 (or ::) to accept connections from other machines.' },
   { name: 'port', value: 'PORT', default: '8787', description: 'TCP port; 0 picks a free one.' },
   { name: 'auth', value: 'open|token', default: undefined, shownDefault: 'open on a loopback host, token otherwise', description: 'Who may create sessions: anyone (open) or holders of a host access token (token). Joining always needs the invite secret instead.' },
-  { name: 'tokens-file', value: 'FILE', default: undefined, description: 'File of host access tokens, one per line (blank lines and # comments ignored).' },
+  { name: 'tokens-file', value: 'FILE', default: undefined, description: 'File of host access tokens, one per line (blank lines and # comments ignored); a line may add an expiry: `TOKEN expires=2026-12-31T00:00:00Z`. SIGHUP reads the file again (add a new token, then remove the old one).' },
   { name: 'tokens', value: 'T1,T2', default: undefined, description: 'Host access tokens, comma-separated (environment only, so they stay out of `ps`).', envOnly: true },
   { name: 'log-level', value: 'LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent. Logs are JSON lines on stdout.' },
   { name: 'heartbeat-ms', value: 'MS', default: '15000', description: 'Interval between WebSocket pings to every connection.' },
@@ -65,11 +95,17 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'host-resume-ms', value: 'MS', default: '600000', description: 'How long the session survives its host being disconnected.' },
   { name: 'resume-buffer-messages', value: 'N', default: '1000', description: 'Relayed messages kept per session for replay after a resume.' },
   { name: 'resume-buffer-bytes', value: 'BYTES', default: '8388608', description: 'Bytes of relayed messages kept per session for replay (whichever limit is hit first).' },
-  { name: 'max-payload', value: 'BYTES', default: '1048576', description: 'Largest WebSocket frame accepted; bigger frames close the connection (1009).' },
+  { name: 'max-payload', value: 'BYTES', default: '1048576', description: 'Largest WebSocket message accepted; bigger ones close the connection with 4413 (beyond twice this size the WebSocket layer stops reading at once and closes with 1009).' },
   { name: 'kind-limits', value: 'KIND=N,…', default: 'presence=16384', description: 'Largest body per relayed kind in base64 characters (kinds: presence, sync, update, file, file-write); unlisted kinds are bounded by max-payload. Over the cap closes with 4413.' },
   { name: 'max-participants', value: 'N', default: '16', description: 'Participants per session, host included (4409 beyond).' },
-  { name: 'rate-limit', value: 'PER_SECOND', default: '200', description: 'Sustained messages per second per connection (token bucket refill rate).' },
-  { name: 'rate-burst', value: 'N', default: '400', description: 'Messages a connection may send in a burst (token bucket size). Beyond: close 4429.' },
+  { name: 'rate-limit', value: 'PER_SECOND', default: '200', description: 'Sustained messages per second per connection, all kinds together (token bucket refill rate).' },
+  { name: 'rate-burst', value: 'N', default: '400', description: 'Messages a connection may send in a burst, all kinds together (token bucket size). Beyond: close 4429.' },
+  { name: 'rate-limits', value: 'KIND=RATE:BURST,…', default: 'presence=60:120,document=200:400,file=200:400,control=20:40', description: 'Token bucket per message family and connection: presence, document (sync, update), file (file, file-write), control (everything else). Beyond: close 4429 naming the family.' },
+  { name: 'preauth-max-messages', value: 'N', default: '8', description: 'Messages a connection may send before it has joined, created or started waiting (4429 beyond).' },
+  { name: 'preauth-max-bytes', value: 'BYTES', default: '131072', description: 'Bytes a connection may send before it has joined, created or started waiting (4413 beyond).' },
+  { name: 'connects-per-minute', value: 'N', default: '600', description: 'WebSocket upgrades accepted per client address per minute (HTTP 429 beyond); 0 turns the limit off.' },
+  { name: 'trust-proxy', value: '[true|false]', default: 'false', boolean: true, description: 'Behind a reverse proxy: take the client address from the last X-Forwarded-For entry (for connects-per-minute). Leave off when clients reach the relay directly, or they could pick their own address.' },
+  { name: 'allowed-origins', value: 'O1,O2', default: '', shownDefault: 'none', description: 'Browser origins (e.g. https://pair.example.com) allowed to open a WebSocket; * allows any. Upgrades with another Origin get HTTP 403. Requests without Origin (VS Code, the CLI) are always allowed.' },
   { name: 'max-sessions-per-token', value: 'N', default: '20', description: 'Live sessions one host access token may hold at once (token mode).' },
   { name: 'max-buffered-bytes', value: 'BYTES', default: '16777216', description: 'Unsent bytes queued for one connection before it is closed as too slow (4508); above max-payload, presence to it is skipped.' },
   { name: 'shutdown-timeout-ms', value: 'MS', default: '5000', description: 'On SIGTERM/SIGINT: time given to close every socket (1001) before the rest are cut and the process exits.' },
@@ -100,6 +136,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const spec = match ? OPTIONS.find((option) => option.name === match[1] && !option.envOnly) : undefined;
     if (!match || !spec) throw new ConfigError(`unknown option "${argument}"; run with --help to see the options`);
     let value = match[2];
+    if (value === undefined && spec.boolean) value = 'true';
     if (value === undefined) {
       index += 1;
       value = argv[index];
@@ -152,6 +189,8 @@ function buildConfig(raw: (name: string) => string | undefined): RelayConfig {
     port: integer(raw, 'port', 0),
     auth,
     tokens,
+    tokensFile: raw('tokens-file'),
+    tokensList: raw('tokens'),
     logLevel: logLevel as LogLevel,
     heartbeatMs,
     deadAfterMs,
@@ -169,12 +208,53 @@ function buildConfig(raw: (name: string) => string | undefined): RelayConfig {
     maxSessionsPerToken: integer(raw, 'max-sessions-per-token', 1),
     maxBufferedBytes: integer(raw, 'max-buffered-bytes', 1024),
     shutdownTimeoutMs: integer(raw, 'shutdown-timeout-ms', 0),
+    rateLimits: parseRateLimits(raw('rate-limits') ?? ''),
+    preAuthMaxMessages: integer(raw, 'preauth-max-messages', 3),
+    preAuthMaxBytes: integer(raw, 'preauth-max-bytes', 1024),
+    connectsPerMinute: integer(raw, 'connects-per-minute', 0),
+    trustProxy: parseBoolean('trust-proxy', raw('trust-proxy') ?? 'false'),
+    allowedOrigins: (raw('allowed-origins') ?? '').split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter((origin) => origin !== ''),
     ...(raw('redis') !== undefined ? { redis: raw('redis') } : {}),
   };
 }
 
-function readTokens(file: string | undefined, list: string | undefined): string[] {
-  const tokens: string[] = [];
+function parseBoolean(name: string, text: string): boolean {
+  if (['true', '1', 'yes', 'on'].includes(text.toLowerCase())) return true;
+  if (['false', '0', 'no', 'off'].includes(text.toLowerCase())) return false;
+  throw new ConfigError(`--${name} (${envName(name)}) must be true or false, got "${text}"`);
+}
+
+function parseRateLimits(text: string): Record<RateKind, RateLimit> {
+  const defaults = OPTIONS.find((option) => option.name === 'rate-limits')?.default ?? '';
+  const limits = {} as Record<RateKind, RateLimit>;
+  for (const item of [...defaults.split(','), ...text.split(',')]) {
+    if (item.trim() === '') continue;
+    const match = /^\s*([a-z]+)\s*=\s*(\d+)\s*:\s*(\d+)\s*$/.exec(item);
+    const kind = match?.[1] as RateKind | undefined;
+    const perSecond = Number(match?.[2]);
+    const burst = Number(match?.[3]);
+    if (!match || kind === undefined || !RATE_KINDS.includes(kind) || perSecond < 1 || burst < 1) {
+      throw new ConfigError(`--rate-limits entries look like presence=60:120 (families: ${RATE_KINDS.join(', ')}; rate and burst ≥ 1); got "${item}"`);
+    }
+    limits[kind] = { perSecond, burst };
+  }
+  return limits;
+}
+
+/** The bucket a client message counts against. */
+export function rateKindOf(type: string, kind?: RelayedKind): RateKind {
+  if (type !== 'send' || kind === undefined) return 'control';
+  if (kind === 'presence') return 'presence';
+  return kind === 'sync' || kind === 'update' ? 'document' : 'file';
+}
+
+/**
+ * Reads host access tokens from the file (one per line, optional `expires=ISO-8601`) and the
+ * comma-separated list. Tokens already expired are kept (refused at the upgrade with a
+ * clear message), so an operator sees why a token stopped working.
+ */
+export function readTokens(file: string | undefined, list: string | undefined): HostToken[] {
+  const tokens: HostToken[] = [];
   if (file !== undefined) {
     let text: string;
     try {
@@ -182,17 +262,28 @@ function readTokens(file: string | undefined, list: string | undefined): string[
     } catch (err) {
       throw new ConfigError(`cannot read the tokens file ${file}: ${(err as Error).message}`);
     }
-    for (const line of text.split(/\r?\n/)) {
-      const token = line.trim();
-      if (token !== '' && !token.startsWith('#')) tokens.push(token);
-    }
+    text.split(/\r?\n/).forEach((line, index) => {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) return;
+      const [value = '', ...attributes] = trimmed.split(/\s+/);
+      let expiresAt: number | undefined;
+      for (const attribute of attributes) {
+        const match = /^expires=(.+)$/.exec(attribute);
+        const parsed = match?.[1] !== undefined ? Date.parse(match[1]) : Number.NaN;
+        if (!match || Number.isNaN(parsed)) {
+          throw new ConfigError(`tokens file ${file} line ${index + 1}: after the token only "expires=2026-12-31T00:00:00Z" is allowed`);
+        }
+        expiresAt = parsed;
+      }
+      tokens.push(expiresAt === undefined ? { value } : { value, expiresAt });
+    });
   }
   for (const token of (list ?? '').split(',')) {
-    if (token.trim() !== '') tokens.push(token.trim());
+    if (token.trim() !== '') tokens.push({ value: token.trim() });
   }
   for (const token of tokens) {
     // Tokens travel in the Sec-WebSocket-Protocol header, whose values must be HTTP tokens.
-    if (!/^[A-Za-z0-9._~+-]{16,256}$/.test(token)) {
+    if (!/^[A-Za-z0-9._~+-]{16,256}$/.test(token.value)) {
       throw new ConfigError('every host access token must be 16–256 characters of A–Z a–z 0–9 . _ ~ + - (generate one with `openssl rand -base64 32 | tr "/=" "_-"`)');
     }
   }
@@ -232,7 +323,7 @@ export function helpText(): string {
   for (const option of OPTIONS) {
     const flag = option.envOnly ? `${envName(option.name)} (environment only, no flag)` : `--${option.name} ${option.value}`;
     lines.push(`  ${flag}`);
-    lines.push(`      env ${envName(option.name)}; default: ${option.default ?? option.shownDefault ?? 'none'}`);
+    lines.push(`      env ${envName(option.name)}; default: ${option.default || option.shownDefault || 'none'}`);
     lines.push(`      ${option.description}`);
   }
   lines.push('  --help       show this text', '  --version    print the relay version', '');

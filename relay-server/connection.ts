@@ -8,7 +8,7 @@ import {
   CloseCode, PROTOCOL_VERSION, encodeMessage, newSecret, parseClientMessage,
   type ClientMessage, type RelayMessage,
 } from '../protocol';
-import type { RelayConfig } from './config';
+import { RATE_KINDS, rateKindOf, type RateKind, type RelayConfig } from './config';
 import type { RelayLogger } from './logger';
 import type { Peer } from './members';
 import type { RelayMetrics } from './metrics';
@@ -47,6 +47,12 @@ export class Connection implements Peer {
   private readonly relayVersion: string;
   private readonly now: () => number;
   private readonly bucket: TokenBucket;
+  private readonly kindBuckets: Record<RateKind, TokenBucket>;
+  /** Counted until the connection joins, creates or starts waiting (see {@link settle}). */
+  private preAuth: { messages: number; bytes: number } | undefined = { messages: 0, bytes: 0 };
+  /** Presence held back for a slow reader: only the latest per sender, sent when it catches up. */
+  private readonly pendingPresence = new Map<string, string>();
+  private presenceFlushTimer: NodeJS.Timeout | undefined;
   private greeted = false;
   private preAuthTimer: NodeJS.Timeout | undefined;
   private lastSeenAt: number;
@@ -65,6 +71,10 @@ export class Connection implements Peer {
     this.now = options.now ?? Date.now;
     this.lastSeenAt = this.now();
     this.bucket = new TokenBucket(this.config.rateLimitPerSecond, this.config.rateLimitBurst, this.now);
+    this.kindBuckets = Object.fromEntries(RATE_KINDS.map((kind) => {
+      const limit = this.config.rateLimits[kind];
+      return [kind, new TokenBucket(limit.perSecond, limit.burst, this.now)];
+    })) as Record<RateKind, TokenBucket>;
     this.preAuthTimer = setTimeout(() => {
       this.close(CloseCode.Timeout, `no session joined within ${Math.round(this.config.preAuthTimeoutMs / 100) / 10} s of connecting`);
     }, this.config.preAuthTimeoutMs);
@@ -83,6 +93,8 @@ export class Connection implements Peer {
     });
     this.socket.once('close', (code) => {
       clearTimeout(this.preAuthTimer);
+      clearTimeout(this.presenceFlushTimer);
+      this.pendingPresence.clear();
       const recorded = this.closeCode ?? code;
       this.metrics.recordClose(recorded);
       this.metrics.connections.dec();
@@ -112,7 +124,7 @@ export class Connection implements Peer {
     this.sendFrame(encodeMessage(message), message.type === 'relayed' ? `relayed:${message.kind}` : message.type);
   }
 
-  sendFrame(frame: string, label: string): void {
+  sendFrame(frame: string, label: string, from?: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     const backlog = this.socket.bufferedAmount;
     if (backlog > this.config.maxBufferedBytes) {
@@ -120,11 +132,32 @@ export class Connection implements Peer {
       this.close(CloseCode.TooSlow, 'the connection fell too far behind on messages');
       return;
     }
-    if (label === 'relayed:presence' && backlog > this.config.maxPayload) {
-      // Presence is latest-wins: a slow reader skips stale positions rather than queueing them.
-      this.metrics.presenceDropped.inc();
+    if (label === 'relayed:presence' && from !== undefined && (backlog > this.config.maxPayload || this.pendingPresence.size > 0)) {
+      // Presence is latest-wins: a slow reader gets each sender's newest position once it has
+      // caught up, never a queue of stale ones (and never loses the last one).
+      if (this.pendingPresence.has(from)) this.metrics.presenceCoalesced.inc();
+      else this.metrics.presenceDropped.inc();
+      this.pendingPresence.delete(from);
+      this.pendingPresence.set(from, frame);
+      this.presenceFlushTimer ??= setTimeout(() => this.flushPresence(), 50);
       return;
     }
+    this.write(frame, label);
+  }
+
+  private flushPresence(): void {
+    this.presenceFlushTimer = undefined;
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > this.config.maxPayload) {
+      this.presenceFlushTimer = setTimeout(() => this.flushPresence(), 50);
+      return;
+    }
+    const frames = [...this.pendingPresence.values()];
+    this.pendingPresence.clear();
+    for (const frame of frames) this.write(frame, 'relayed:presence');
+  }
+
+  private write(frame: string, label: string): void {
     this.metrics.messagesOut.inc({ type: label });
     this.metrics.bytesOut.inc(Buffer.byteLength(frame, 'utf8'));
     this.socket.send(frame);
@@ -143,6 +176,7 @@ export class Connection implements Peer {
   settle(): void {
     clearTimeout(this.preAuthTimer);
     this.preAuthTimer = undefined;
+    this.preAuth = undefined;
   }
 
   /** Cuts the connection without a closing handshake (shutdown stragglers). */
@@ -155,7 +189,27 @@ export class Connection implements Peer {
     if (this.closeCode !== undefined) return;
     const size = Array.isArray(data) ? data.reduce((total, part) => total + part.length, 0) : data.byteLength;
     this.metrics.bytesIn.inc(size);
+    if (size > this.config.maxPayload) {
+      this.close(CloseCode.TooBig, `a message of ${size} bytes is over this relay's ${this.config.maxPayload}-byte limit`);
+      return;
+    }
+    if (this.preAuth) {
+      this.preAuth.messages += 1;
+      this.preAuth.bytes += size;
+      if (this.preAuth.bytes > this.config.preAuthMaxBytes) {
+        this.metrics.preAuthExceeded.inc({ limit: 'bytes' });
+        this.close(CloseCode.TooBig, `more than ${this.config.preAuthMaxBytes} bytes before joining a session`);
+        return;
+      }
+      if (this.preAuth.messages > this.config.preAuthMaxMessages) {
+        this.metrics.preAuthExceeded.inc({ limit: 'messages' });
+        this.metrics.rateLimited.inc({ kind: 'preauth' });
+        this.close(CloseCode.RateLimited, `more than ${this.config.preAuthMaxMessages} messages before joining a session`);
+        return;
+      }
+    }
     if (!this.bucket.take()) {
+      this.metrics.rateLimited.inc({ kind: 'all' });
       this.close(CloseCode.RateLimited, `more than ${this.config.rateLimitPerSecond} messages per second`);
       return;
     }
@@ -172,6 +226,12 @@ export class Connection implements Peer {
     }
     const message = parsed.message;
     this.metrics.messagesIn.inc({ type: message.type === 'send' ? `send:${message.kind}` : message.type });
+    const rateKind = rateKindOf(message.type, message.type === 'send' ? message.kind : undefined);
+    if (!this.kindBuckets[rateKind].take()) {
+      this.metrics.rateLimited.inc({ kind: rateKind });
+      this.close(CloseCode.RateLimited, `more than ${this.config.rateLimits[rateKind].perSecond} ${rateKind} messages per second`);
+      return;
+    }
     this.queue = this.queue
       .then(() => (this.closeCode === undefined ? this.handle(message) : undefined))
       .catch((err: unknown) => {
@@ -226,6 +286,8 @@ export class Connection implements Peer {
         return;
       case 'send':
         return this.sessions.send(this, message);
+      case 'rotate-invite':
+        return this.sessions.rotateInvite(this, message);
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);

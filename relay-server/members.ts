@@ -13,8 +13,8 @@ export interface Peer {
   /** SHA-256 of the host access token presented at the upgrade, if any (never the token). */
   readonly tokenHash: string | undefined;
   send(message: RelayMessage): void;
-  /** Sends an already serialised relay message; `label` names it for metrics. */
-  sendFrame(frame: string, label: string): void;
+  /** Sends an already serialised relay message; `label` names it for metrics; `from` is a relayed message's sender. */
+  sendFrame(frame: string, label: string, from?: string): void;
   close(code: number, reason: string): void;
   /** The connection has joined or is waiting for approval: its pre-auth deadline no longer applies. */
   settle(): void;
@@ -24,7 +24,7 @@ export class Member {
   /** Highest sequence number delivered to this connection; older or equal ones are never sent again. */
   lastSeq = 0;
   /** While set, fan-out is queued here (the joined message and the replay must go first). */
-  held: Array<{ frame: string; label: string; seq?: number }> | undefined;
+  held: Array<{ frame: string; label: string; seq?: number; from?: string }> | undefined;
 
   constructor(
     readonly peer: Peer,
@@ -33,23 +33,23 @@ export class Member {
     public state: 'waiting' | 'joined',
   ) {}
 
-  deliverFrame(frame: string, label: string, seq?: number): void {
+  deliverFrame(frame: string, label: string, seq?: number, from?: string): void {
     if (this.held) {
-      this.held.push(seq === undefined ? { frame, label } : { frame, label, seq });
+      this.held.push({ frame, label, ...(seq !== undefined ? { seq } : {}), ...(from !== undefined ? { from } : {}) });
       return;
     }
     if (seq !== undefined) {
       if (seq <= this.lastSeq) return;
       this.lastSeq = seq;
     }
-    this.peer.sendFrame(frame, label);
+    this.peer.sendFrame(frame, label, from);
   }
 
   /** Sends what was queued while held, skipping anything a replay already delivered. */
   release(): void {
     const queued = this.held ?? [];
     this.held = undefined;
-    for (const item of queued) this.deliverFrame(item.frame, item.label, item.seq);
+    for (const item of queued) this.deliverFrame(item.frame, item.label, item.seq, item.from);
   }
 }
 
@@ -114,8 +114,8 @@ export class LocalMembers {
       case 'message':
         for (const member of [...members.values()]) {
           if (member.state !== 'joined') continue;
-          if (delivery.to !== undefined ? member.participant !== delivery.to : member.participant === delivery.except) continue;
-          member.deliverFrame(delivery.frame, delivery.label, delivery.seq);
+          if (delivery.to !== undefined ? member.participant !== delivery.to : excluded(delivery.except, member.participant)) continue;
+          member.deliverFrame(delivery.frame, delivery.label, delivery.seq, delivery.from);
         }
         return;
       case 'close':
@@ -137,4 +137,8 @@ export class LocalMembers {
       }
     }
   }
+}
+
+function excluded(except: string | readonly string[] | undefined, participant: string): boolean {
+  return typeof except === 'string' ? except === participant : except?.includes(participant) ?? false;
 }

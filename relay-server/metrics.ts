@@ -10,6 +10,8 @@ export interface MetricsSources {
   sessions(): number | Promise<number>;
   /** Participants online on this relay process. */
   participants(): number;
+  /** Configured limits, exported as `pairline_limit{name}` so dashboards show what is enforced. */
+  limits?(): Record<string, number>;
 }
 
 export class RelayMetrics {
@@ -23,6 +25,10 @@ export class RelayMetrics {
   readonly upgradeRefusals: Counter<'status'>;
   readonly presenceDropped: Counter;
   readonly heartbeatRoundTrip: Histogram;
+  readonly presenceCoalesced: Counter;
+  readonly rateLimited: Counter<'kind'>;
+  readonly upgradeRefusalReasons: Counter<'reason'>;
+  readonly preAuthExceeded: Counter<'limit'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -47,6 +53,19 @@ export class RelayMetrics {
     this.closes = new Counter({ name: 'pairline_closes_total', help: 'Closed connections by close code.', labelNames: ['code', 'name'], registers });
     this.upgradeRefusals = new Counter({ name: 'pairline_upgrade_refusals_total', help: 'WebSocket upgrades refused, by HTTP status.', labelNames: ['status'], registers });
     this.presenceDropped = new Counter({ name: 'pairline_presence_dropped_total', help: 'Presence frames skipped for connections with a send backlog (latest wins).', registers });
+    this.presenceCoalesced = new Counter({ name: 'pairline_presence_coalesced_total', help: 'Presence frames replaced by a newer one from the same sender while a slow reader caught up.', registers });
+    this.rateLimited = new Counter({ name: 'pairline_rate_limited_total', help: 'Connections closed 4429 by rate limit, by bucket (all, presence, document, file, control, preauth).', labelNames: ['kind'], registers });
+    this.upgradeRefusalReasons = new Counter({ name: 'pairline_upgrade_refusal_reasons_total', help: 'WebSocket upgrades refused, by reason (origin, connect-rate, auth, path, shutdown).', labelNames: ['reason'], registers });
+    this.preAuthExceeded = new Counter({ name: 'pairline_preauth_exceeded_total', help: 'Connections closed for exceeding a pre-auth cap (messages, bytes).', labelNames: ['limit'], registers });
+    const limits = sources.limits;
+    if (limits) {
+      new Gauge({
+        name: 'pairline_limit', help: 'Configured limits (rates per second, bursts, bytes, counts, milliseconds).', labelNames: ['name'], registers,
+        collect() {
+          for (const [name, value] of Object.entries(limits())) this.set({ name }, value);
+        },
+      });
+    }
     this.heartbeatRoundTrip = new Histogram({
       name: 'pairline_heartbeat_rtt_seconds', help: 'Round trip of the relay\'s WebSocket ping to the pong.', registers,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

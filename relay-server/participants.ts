@@ -23,8 +23,14 @@ export function lowestFreeColor(record: SessionRecord): number {
   return Object.keys(record.participants).length % PALETTE_SIZE;
 }
 
-export function addGuest(record: SessionRecord, id: string, name: string, role: GuestRole): void {
-  record.participants[id] = { id, name, color: lowestFreeColor(record), role, state: 'online' };
+export function addGuest(record: SessionRecord, id: string, name: string, role: GuestRole, rejoinHash?: string): void {
+  record.participants[id] = { id, name, color: lowestFreeColor(record), role, state: 'online', ...(rejoinHash !== undefined ? { rejoinHash } : {}) };
+}
+
+/** A record as the host sees it: the public view plus the rejoin hash it re-registers after a relay restart. */
+export function hostViewOf(participant: ParticipantRecord): Participant {
+  const view = publicParticipant(participant);
+  return participant.rejoinHash !== undefined ? { ...view, rejoinHash: participant.rejoinHash } : view;
 }
 
 /** A record as the wire shows it: no token hashes, no deadlines. */

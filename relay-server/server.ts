@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CloseCode, SUBPROTOCOL, WEBSOCKET_PATH } from '../protocol';
+import { ConnectLimiter, clientAddress, originAllowed } from './admission';
 import { Authenticator } from './auth';
-import type { RelayConfig } from './config';
+import { RATE_KINDS, readTokens, type RelayConfig } from './config';
 import { Connection } from './connection';
 import { createHttpApp } from './http';
 import type { RelayLogger } from './logger';
@@ -33,6 +34,7 @@ export class RelayServer {
   private readonly version: string;
   private readonly sessions: Sessions;
   private readonly authenticator: Authenticator;
+  private readonly connectLimiter: ConnectLimiter;
   private readonly http: http.Server;
   private readonly webSockets: WebSocketServer;
   private readonly connections = new Set<Connection>();
@@ -45,12 +47,28 @@ export class RelayServer {
     this.version = options.version;
     const store = options.store ?? new MemorySessionStore({ bufferMessages: this.config.resumeBufferMessages, bufferBytes: this.config.resumeBufferBytes });
     this.sessions = new Sessions({ store, config: this.config, logger: this.logger });
-    this.metrics = new RelayMetrics({ sessions: () => store.count(), participants: () => this.sessions.members.onlineCount() });
+    this.metrics = new RelayMetrics({
+      sessions: () => store.count(), participants: () => this.sessions.members.onlineCount(), limits: () => this.limits(),
+    });
     this.authenticator = new Authenticator(this.config.auth, this.config.tokens);
-    this.http = http.createServer(createHttpApp({ metrics: this.metrics, isReady: () => !this.shuttingDown }));
+    this.connectLimiter = new ConnectLimiter(this.config.connectsPerMinute);
+    // Slow clients (slowloris) get no longer to send their request head than an upgraded
+    // connection gets to join: the pre-auth deadline; checked every second.
+    this.http = http.createServer({
+      headersTimeout: this.config.preAuthTimeoutMs,
+      requestTimeout: Math.max(30_000, this.config.preAuthTimeoutMs + 1),
+      connectionsCheckingInterval: 1000,
+    }, createHttpApp({ metrics: this.metrics, isReady: () => !this.shuttingDown }));
     this.webSockets = new WebSocketServer({
       noServer: true,
-      maxPayload: this.config.maxPayload,
+      // A hard cap above the configured limit: messages between the two are closed by
+      // Connection with 4413 (a named code); only beyond it does ws stop reading and close 1009.
+      maxPayload: hardPayloadCap(this.config.maxPayload),
+      // Clients send each message as one frame; thousands of tiny fragments are an attack on
+      // memory (one buffer each). Beyond this ws closes with 1008. Auto-pongs are capped too
+      // (a ping flood is terminated).
+      maxFragments: MAX_FRAGMENTS,
+      maxPendingAutoPongs: 60,
       // Clients offer `pairline.v1` (plus, optionally, `bearer.<token>`); only the former is echoed.
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
@@ -96,13 +114,45 @@ export class RelayServer {
     await closed;
   }
 
+  /** Reads the host access tokens again (SIGHUP): new tokens work at once, removed ones stop at the next upgrade. */
+  reloadTokens(): number {
+    const tokens = readTokens(this.config.tokensFile, this.config.tokensList);
+    this.authenticator.replaceTokens(tokens);
+    this.logger.info({ tokens: tokens.length, active: this.authenticator.activeCount }, 'host access tokens reloaded');
+    return tokens.length;
+  }
+
+  private limits(): Record<string, number> {
+    const config = this.config;
+    const limits: Record<string, number> = {
+      max_payload_bytes: config.maxPayload, hard_payload_bytes: hardPayloadCap(config.maxPayload),
+      rate_all_per_second: config.rateLimitPerSecond, rate_all_burst: config.rateLimitBurst,
+      preauth_timeout_ms: config.preAuthTimeoutMs, preauth_max_messages: config.preAuthMaxMessages, preauth_max_bytes: config.preAuthMaxBytes,
+      connects_per_minute: config.connectsPerMinute, max_participants: config.maxParticipants,
+      max_sessions_per_token: config.maxSessionsPerToken, max_buffered_bytes: config.maxBufferedBytes,
+      host_tokens_active: this.authenticator.activeCount,
+    };
+    for (const kind of RATE_KINDS) {
+      limits[`rate_${kind}_per_second`] = config.rateLimits[kind].perSecond;
+      limits[`rate_${kind}_burst`] = config.rateLimits[kind].burst;
+    }
+    return limits;
+  }
+
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => this.logger.debug({ error: err.message }, 'upgrade socket error'));
     const url = new URL(request.url ?? '/', 'http://relay.invalid');
-    if (url.pathname !== WEBSOCKET_PATH) return this.refuse(socket, 404, `No WebSocket endpoint here; connect to ${WEBSOCKET_PATH}.`);
-    if (this.shuttingDown) return this.refuse(socket, 503, 'The relay is shutting down; reconnect in a moment.');
+    if (url.pathname !== WEBSOCKET_PATH) return this.refuse(socket, 404, `No WebSocket endpoint here; connect to ${WEBSOCKET_PATH}.`, 'path');
+    if (this.shuttingDown) return this.refuse(socket, 503, 'The relay is shutting down; reconnect in a moment.', 'shutdown');
+    if (!originAllowed(request.headers.origin, this.config.allowedOrigins)) {
+      return this.refuse(socket, 403, 'This relay does not accept WebSockets from this web page\'s origin (see --allowed-origins).', 'origin');
+    }
+    if (!this.connectLimiter.allow(clientAddress(request, this.config.trustProxy))) {
+      return this.refuse(socket, 429, `Too many connections from your address; at most ${this.config.connectsPerMinute} per minute. Retry shortly.`, 'connect-rate',
+        `Retry-After: ${this.connectLimiter.retryAfterSeconds()}\r\n`);
+    }
     const decision = this.authenticator.decide(request, url);
-    if (!decision.ok) return this.refuse(socket, decision.status, decision.message);
+    if (!decision.ok) return this.refuse(socket, decision.status, decision.message, 'auth');
     this.webSockets.handleUpgrade(request, socket, head, (webSocket) => {
       const connection = new Connection({
         socket: webSocket, sessions: this.sessions, config: this.config, logger: this.logger,
@@ -113,10 +163,19 @@ export class RelayServer {
     });
   }
 
-  private refuse(socket: Duplex, status: number, message: string): void {
+  private refuse(socket: Duplex, status: number, message: string, reason: string, extraHeaders = ''): void {
     this.metrics.upgradeRefusals.inc({ status: String(status) });
-    this.logger.info({ status }, 'upgrade refused');
+    this.metrics.upgradeRefusalReasons.inc({ reason });
+    this.logger.info({ status, reason }, 'upgrade refused');
     const body = `${message}\n`;
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${extraHeaders}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
+}
+
+/** Fragments one message may arrive in (ws closes 1008 beyond). */
+export const MAX_FRAGMENTS = 1024;
+
+/** The WebSocket layer's own limit: twice the configured one (see the ws option above). */
+export function hardPayloadCap(maxPayload: number): number {
+  return maxPayload * 2;
 }

@@ -12,7 +12,8 @@ import type { RelayConfig } from './config';
 import { Deadlines } from './deadlines';
 import type { RelayLogger } from './logger';
 import { LocalMembers, Member, type Peer } from './members';
-import { addGuest, lowestFreeColor, markOnline, newParticipantId, publicParticipant, sendError } from './participants';
+import { checkInvite, registeredInvites, rejoinAllowed, rememberRemoved, wasRemovedId, wasRemovedToken } from './invites';
+import { addGuest, hostViewOf, lowestFreeColor, markOnline, newParticipantId, publicParticipant, sendError } from './participants';
 import type { ParticipantRecord, SessionRecord, SessionStore } from './store';
 
 export interface SessionsOptions {
@@ -31,6 +32,8 @@ export class Sessions {
   /** Resume windows and approval waits. */
   private readonly deadlines: Deadlines;
   private readonly approvals: Approvals;
+  /** Sessions ended recently, so late joins and resumes hear 4410 rather than 4404 (bounded). */
+  private readonly ended = new Map<string, number>();
 
   constructor(options: SessionsOptions) {
     this.store = options.store;
@@ -71,9 +74,10 @@ export class Sessions {
         return;
       }
       const hostId = message.participant ?? newParticipantId();
+      this.ended.delete(message.session);
       record = {
         id: message.session, inviteHash: message.inviteHash, settings: message.settings, hostId,
-        participants: {}, knocks: [], seq: 0,
+        participants: {}, knocks: [], seq: 0, invites: registeredInvites(message.inviteHash, message.invites),
         ...(peer.tokenHash !== undefined ? { hostTokenHash: peer.tokenHash } : {}),
       };
       this.addPlaceholders(record, message.roster ?? [], now);
@@ -82,6 +86,7 @@ export class Sessions {
     } else {
       // The real host (it holds the secret) reconnecting or re-registering: keep the session's state.
       record.inviteHash = message.inviteHash;
+      record.invites = registeredInvites(message.inviteHash, message.invites);
       record.settings = message.settings;
       this.addPlaceholders(record, message.roster ?? [], now);
       const host = record.participants[record.hostId];
@@ -105,15 +110,26 @@ export class Sessions {
     if (this.rejectIfMember(peer, message.type)) return;
     const record = await this.store.get(message.session);
     if (!record) {
+      if (this.refuseIfEnded(peer, message.session)) return;
       peer.close(CloseCode.NoSuchSession, 'no such session on this relay (yet)');
       return;
     }
-    if (!secretsEqual(hashSecret(message.inviteSecret), record.inviteHash)) {
-      peer.close(CloseCode.Unauthorized, 'the invite secret is wrong or no longer valid');
+    const invite = checkInvite(record, message.inviteSecret, this.now());
+    if (!invite.ok) {
+      peer.close(CloseCode.Unauthorized, invite.reason);
+      return;
+    }
+    if (message.participant !== undefined && wasRemovedId(record, message.participant)) {
+      peer.close(CloseCode.Forbidden, 'the host removed you from this session');
       return;
     }
     const previous = message.participant !== undefined ? record.participants[message.participant] : undefined;
     if (previous && previous.state === 'reconnecting' && previous.role !== 'host') {
+      if (!rejoinAllowed(previous, message.rejoinSecret)) {
+        this.logger.info({ session: record.id, participant: previous.id }, 'rejoin refused: no matching rejoin secret');
+        peer.close(CloseCode.Forbidden, 'cannot take that participant\'s place: the rejoin secret is missing or wrong');
+        return;
+      }
       // A guest coming back after a relay restart (or within its window without a resume token).
       previous.name = message.name;
       markOnline(previous);
@@ -129,24 +145,29 @@ export class Sessions {
     }
     const id = newParticipantId();
     if (record.settings.approval === 'auto') {
-      addGuest(record, id, message.name, record.settings.defaultRole);
+      addGuest(record, id, message.name, invite.role, message.rejoinHash);
       await this.store.save(record);
       this.logger.info({ session: record.id, participant: id }, 'guest joined');
       await this.enter(peer, record.id, id, { resumed: false, gap: false });
       await this.announce(record.id, id, 'joined');
       return;
     }
-    await this.approvals.knock(peer, record, id, message.name);
+    await this.approvals.knock(peer, record, id, message.name, message.rejoinHash);
   }
 
   async resume(peer: Peer, message: ClientMessageOf<'resume'>): Promise<void> {
     if (this.rejectIfMember(peer, message.type)) return;
     const record = await this.store.get(message.session);
     if (!record) {
+      if (this.refuseIfEnded(peer, message.session)) return;
       peer.close(CloseCode.NoSuchSession, 'no such session on this relay (yet)');
       return;
     }
     const tokenHash = hashSecret(message.resumeToken);
+    if (wasRemovedToken(record, tokenHash)) {
+      peer.close(CloseCode.Forbidden, 'the host removed you from this session');
+      return;
+    }
     const participant = Object.values(record.participants)
       .find((candidate) => candidate.resumeTokenHash !== undefined && secretsEqual(candidate.resumeTokenHash, tokenHash));
     if (!participant) {
@@ -196,6 +217,7 @@ export class Sessions {
     if (!record) return;
     const participant = record.participants[message.participant];
     if (!participant || participant.role === 'host') return sendError(peer, 'unknown-participant', 'No guest with that id is in the session.', message.type);
+    rememberRemoved(record, participant);
     await this.dropParticipant(record, participant, 'removed');
     await this.store.publish(record.id, { type: 'close', participant: participant.id, code: CloseCode.Forbidden, reason: 'removed by the host' });
   }
@@ -203,6 +225,16 @@ export class Sessions {
   async end(peer: Peer, message: ClientMessageOf<'end'>): Promise<void> {
     const record = await this.hostRecord(peer, message.type);
     if (record) await this.endSession(record, 'the host ended the session');
+  }
+
+  async rotateInvite(peer: Peer, message: ClientMessageOf<'rotate-invite'>): Promise<void> {
+    const record = await this.hostRecord(peer, message.type);
+    if (!record) return;
+    record.inviteHash = message.inviteHash;
+    record.invites = registeredInvites(message.inviteHash, message.invites);
+    await this.store.save(record);
+    this.logger.info({ session: record.id, invites: record.invites.length }, 'invites replaced by the host');
+    peer.send({ type: 'invites-updated', count: record.invites.length });
   }
 
   async leave(peer: Peer): Promise<void> {
@@ -249,8 +281,8 @@ export class Sessions {
       const frame = encodeMessage(base);
       if (message.to === undefined) await this.store.setPresence(record.id, sender.id, frame);
       await this.store.publish(record.id, message.to === undefined
-        ? { type: 'message', frame, label: 'relayed:presence', except: sender.id }
-        : { type: 'message', frame, label: 'relayed:presence', to: message.to });
+        ? { type: 'message', frame, label: 'relayed:presence', except: sender.id, from: sender.id }
+        : { type: 'message', frame, label: 'relayed:presence', to: message.to, from: sender.id });
       return;
     }
     await this.store.appendRelayed(record.id, {
@@ -303,7 +335,7 @@ export class Sessions {
     const you = publicParticipant(participant);
     const isHost = participant.role === 'host';
     peer.send({
-      type: 'joined', session, you, roster: Object.values(record.participants).map(publicParticipant),
+      type: 'joined', session, you, roster: Object.values(record.participants).map(isHost ? hostViewOf : publicParticipant),
       settings: record.settings, seq: record.seq, resumeToken,
       resumeWindowMs: isHost ? this.config.hostResumeMs : this.config.guestResumeMs,
       resumed: options.resumed, gap: options.gap,
@@ -322,7 +354,7 @@ export class Sessions {
     }
     member.lastSeq = Math.max(member.lastSeq, record.seq);
     for (const [from, frame] of await this.store.presence(session)) {
-      if (from !== participantId) peer.sendFrame(frame, 'relayed:presence');
+      if (from !== participantId) peer.sendFrame(frame, 'relayed:presence', from);
     }
     member.release();
   }
@@ -354,12 +386,15 @@ export class Sessions {
     return record;
   }
 
-  private addPlaceholders(record: SessionRecord, roster: ReadonlyArray<{ id: string; name: string; role: GuestRole; color: number }>, now: number): void {
+  private addPlaceholders(record: SessionRecord, roster: ReadonlyArray<{ id: string; name: string; role: GuestRole; color: number; rejoinHash?: string }>, now: number): void {
     for (const entry of roster) {
-      if (record.participants[entry.id] || entry.id === record.hostId) continue;
+      if (record.participants[entry.id] || entry.id === record.hostId || wasRemovedId(record, entry.id)) continue;
       if (Object.keys(record.participants).length >= this.config.maxParticipants - 1) break;
       const expiresAt = now + this.config.guestResumeMs;
-      record.participants[entry.id] = { id: entry.id, name: entry.name, color: entry.color, role: entry.role, state: 'reconnecting', expiresAt };
+      record.participants[entry.id] = {
+        id: entry.id, name: entry.name, color: entry.color, role: entry.role, state: 'reconnecting', expiresAt,
+        ...(entry.rejoinHash !== undefined ? { rejoinHash: entry.rejoinHash } : {}),
+      };
       this.deadlines.schedule(record.id, entry.id, this.config.guestResumeMs, () => this.placeExpired(record.id, entry.id));
     }
   }
@@ -393,6 +428,7 @@ export class Sessions {
 
   private async endSession(record: SessionRecord, reason: string): Promise<void> {
     this.logger.info({ session: record.id }, 'session ended');
+    this.rememberEnded(record.id);
     for (const id of [...Object.keys(record.participants), ...record.knocks.map((knock) => knock.id)]) this.deadlines.clear(record.id, id);
     await this.store.delete(record.id);
     const host = this.members.get(record.id, record.hostId);
@@ -404,9 +440,35 @@ export class Sessions {
   }
 
   private async announce(session: string, participantId: string, change: 'joined' | 'updated', reason?: string, includeSelf = false): Promise<void> {
-    const participant = (await this.store.get(session))?.participants[participantId];
-    if (!participant) return;
-    const frame = encodeMessage({ type: 'roster', change, participant: publicParticipant(participant), ...(reason ? { reason } : {}) });
-    await this.store.publish(session, includeSelf ? { type: 'message', frame, label: 'roster' } : { type: 'message', frame, label: 'roster', except: participantId });
+    const record = await this.store.get(session);
+    const participant = record?.participants[participantId];
+    if (!record || !participant) return;
+    const frameOf = (view: typeof publicParticipant): string => encodeMessage({ type: 'roster', change, participant: view(participant), ...(reason ? { reason } : {}) });
+    const except = includeSelf ? [] : [participantId];
+    if (participant.rejoinHash !== undefined && record.hostId !== participantId) {
+      // Only the host learns the rejoin hash, to re-register it after a relay restart.
+      await this.store.publish(session, { type: 'message', frame: frameOf(publicParticipant), label: 'roster', except: [...except, record.hostId] });
+      await this.store.publish(session, { type: 'message', frame: frameOf(hostViewOf), label: 'roster', to: record.hostId });
+      return;
+    }
+    await this.store.publish(session, { type: 'message', frame: frameOf(publicParticipant), label: 'roster', except });
   }
+
+  private rememberEnded(session: string): void {
+    const now = this.now();
+    for (const [id, until] of this.ended) {
+      if (until > now && this.ended.size < 10_000) break;
+      this.ended.delete(id);
+    }
+    this.ended.set(session, now + this.config.hostResumeMs);
+  }
+
+  /** True (and the peer closed with 4410) when the session ended recently. */
+  private refuseIfEnded(peer: Peer, session: string): boolean {
+    const until = this.ended.get(session);
+    if (until === undefined || until <= this.now()) return false;
+    peer.close(CloseCode.SessionEnded, 'the host ended this session');
+    return true;
+  }
+
 }

@@ -7,7 +7,7 @@
  * one with promises, and the routing awaits either. Records are plain data (serialisable);
  * the routing reads one, changes it and writes it back with {@link SessionStore.save}.
  */
-import type { Participant, RelayedKind, SessionSettings } from '../protocol';
+import type { InviteRegistration, Participant, RelayedKind, SessionSettings } from '../protocol';
 import { ResumeBuffer, type BufferedMessage, type Replay } from './resume-buffer';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -17,12 +17,15 @@ export interface ParticipantRecord extends Participant {
   resumeTokenHash?: string;
   /** While `reconnecting`: when its place is given up (epoch ms). */
   expiresAt?: number;
+  /** SHA-256 of the participant's rejoin secret: needed to claim this id again with `join`. */
+  rejoinHash?: string;
 }
 
 export interface KnockRecord {
   readonly id: string;
   readonly name: string;
   readonly expiresAt: number;
+  readonly rejoinHash?: string;
 }
 
 export interface SessionRecord {
@@ -37,6 +40,10 @@ export interface SessionRecord {
   knocks: KnockRecord[];
   /** Latest sequence number assigned to a relayed non-volatile message. */
   seq: number;
+  /** Every invite accepted for new joins (the primary `inviteHash` first); absent in older records. */
+  invites?: InviteRegistration[];
+  /** Participants the host removed: their ids and last resume tokens stay refused (4403). */
+  removed?: Array<{ id: string; resumeTokenHash?: string }>;
 }
 
 /** What the fan-out carries to every relay process that has connections in the session. */
@@ -45,7 +52,13 @@ export type Delivery =
    * A serialised relay message for participants: to one (`to`), or to all but `except`. `label`
    * names it for metrics and backpressure (`relayed:presence` may be dropped for a slow reader).
    */
-  | { readonly type: 'message'; readonly frame: string; readonly label: string; readonly seq?: number; readonly to?: string; readonly except?: string }
+  | {
+    readonly type: 'message'; readonly frame: string; readonly label: string; readonly seq?: number; readonly to?: string;
+    /** One participant, or several, that must not receive it. */
+    readonly except?: string | readonly string[];
+    /** The sender of a relayed message: a slow reader's presence is coalesced per sender. */
+    readonly from?: string;
+  }
   /** Close one participant's (or waiting guest's) connection; every connection when `participant` is absent. */
   | { readonly type: 'close'; readonly participant?: string; readonly except?: string; readonly code: number; readonly reason: string }
   /** The host approved a waiting guest: its connection completes the join. */

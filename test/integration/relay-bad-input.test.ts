@@ -66,8 +66,9 @@ describe('relay bad input', function () {
     assert.match(reason, /update Pairline/);
   });
 
-  it('closes 1009 on a frame over max payload', async function () {
-    await expectClose('x'.repeat(70_000), CloseCode.MessageTooBig);
+  it('closes 4413 on a frame over max payload, 1009 beyond twice that', async function () {
+    assert.match(await expectClose('x'.repeat(70_000), CloseCode.TooBig), /70000 bytes is over this relay's 65536-byte limit/);
+    await expectClose('x'.repeat(140_000), CloseCode.MessageTooBig);
   });
 
   it('closes 4413 on a body over its kind cap', async function () {

@@ -100,6 +100,8 @@ describe('relay roles', function () {
     const comeback = await connectHello(relay.wsUrl);
     clients.push(comeback);
     comeback.send({ type: 'resume', session: host.secrets.session, resumeToken: viewer.joined.resumeToken, lastSeq: 0 });
-    assert.equal((await comeback.next('error')).code, 'resume-failed');
+    const refused = await comeback.waitClosed();
+    assert.equal(refused.code, CloseCode.Forbidden);
+    assert.match(refused.reason, /removed you/);
   });
 });
