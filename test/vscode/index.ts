@@ -21,9 +21,10 @@ export async function run(): Promise<void> {
   const base = (Mocha as unknown as { reporters?: { Base?: { consoleLog: (...args: unknown[]) => void } } }).reporters?.Base;
   if (base) base.consoleLog = (...args: unknown[]) => console.log(format(...args));
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
-  const only = process.env.PAIRLINE_VSCODE_GREP;
+  // PAIRLINE_VSCODE_GREP=session,guest. runs only the suite files whose names contain one of the parts.
+  const only = process.env.PAIRLINE_VSCODE_GREP?.split(',').filter(Boolean);
   for (const file of fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
-    if (!only || file.includes(only)) mocha.addFile(path.join(__dirname, file));
+    if (!only || only.some((part) => file.includes(part))) mocha.addFile(path.join(__dirname, file));
   }
   const failures = await new Promise<number>((resolve) => {
     mocha.run(resolve);
