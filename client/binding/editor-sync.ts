@@ -39,6 +39,8 @@ interface InFlight {
   confirmed: boolean;
   /** The user changed the editor first: this edit will be refused; its delta was folded back. */
   doomed: boolean;
+  /** The editor said it applied the edit; its change event is still to come. */
+  applied: boolean;
 }
 
 /** Refused applies in a row before giving up until the next change. */
@@ -89,6 +91,17 @@ export class EditorSync {
     if (flight && !flight.confirmed && !flight.doomed && textAfter === flight.expected) {
       flight.confirmed = true;
       this.shadow = textAfter;
+      if (flight.applied) {
+        this.inFlight = undefined;
+        this.flush();
+      }
+      return;
+    }
+    if (flight?.applied) {
+      // Our applied edit must be the next change: this one is not it, so we lost track.
+      this.inFlight = undefined;
+      this.shadow = textAfter;
+      this.resync();
       return;
     }
     let local: Delta;
@@ -140,7 +153,13 @@ export class EditorSync {
       this.resync();
       return;
     }
-    const flight: InFlight = { delta, expected, confirmed: false, doomed: false };
+    if (expected === this.shadow) {
+      // No visible change (say, a delete and the same text inserted again): nothing to apply.
+      this.pending = [];
+      this.wakeIdle();
+      return;
+    }
+    const flight: InFlight = { delta, expected, confirmed: false, doomed: false, applied: false };
     this.inFlight = flight;
     this.pending = [];
     this.editor.apply(editsOfDelta(delta)).then((applied) => this.settle(flight, applied), (err: unknown) => {
@@ -150,9 +169,14 @@ export class EditorSync {
   }
 
   private settle(flight: InFlight, applied: boolean): void {
-    if (this.inFlight !== flight) return;
+    if (this.inFlight !== flight || this.disposed) return;
+    if (!flight.confirmed && !flight.doomed && applied) {
+      // The editor may answer before its change event arrives (a remote extension host does):
+      // stay in flight until the event confirms it.
+      flight.applied = true;
+      return;
+    }
     this.inFlight = undefined;
-    if (this.disposed) return;
     if (flight.confirmed) {
       this.retries = 0;
     } else if (flight.doomed) {
@@ -163,11 +187,6 @@ export class EditorSync {
         return;
       }
     } else {
-      if (applied) {
-        // Applied but never reported as a change: trust the editor's text.
-        this.resync();
-        return;
-      }
       this.retries++;
       this.pending = compose(flight.delta, this.pending);
       if (this.retries >= MAX_RETRIES) this.logger.warn('the editor keeps refusing a remote change; waiting for the next change');

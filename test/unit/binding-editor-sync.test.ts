@@ -31,43 +31,76 @@ class FakeShared implements SharedTextPort {
   }
 }
 
+/**
+ * Like VS Code with a remote extension host: the main thread holds the model and its version;
+ * the extension host sees changes only when their events arrive, in order; an apply carries the
+ * version the extension host knew and is refused when the model moved on; its answer and its
+ * change event travel separately (either may arrive first).
+ */
 class FakeEditor implements EditorPort {
-  version = 0;
-  readonly queue: { edits: TextEdit[]; version: number; resolve: (applied: boolean) => void }[] = [];
+  private main: string;
+  private mainVersion = 0;
+  private seen: string;
+  private seenVersion = 0;
+  private readonly events: { changes: TextEdit[]; textAfter: string }[] = [];
+  private readonly applies: { edits: TextEdit[]; version: number; resolve: (applied: boolean) => void }[] = [];
   sync: EditorSync | undefined;
-  constructor(public content: string) {}
+
+  constructor(content: string) {
+    this.main = content;
+    this.seen = content;
+  }
+
+  /** The model's text (what the user sees). */
+  get content(): string {
+    return this.main;
+  }
+
+  get busy(): boolean {
+    return this.events.length > 0 || this.applies.length > 0;
+  }
 
   apply(edits: TextEdit[]): Promise<boolean> {
-    return new Promise((resolve) => this.queue.push({ edits, version: this.version, resolve }));
+    return new Promise((resolve) => this.applies.push({ edits, version: this.seenVersion, resolve }));
   }
 
   text(): string {
-    return this.content;
+    return this.seen;
   }
 
-  /** The main thread gets to the oldest apply: refused if the text changed since. */
-  deliver(): void {
-    const next = this.queue.shift();
+  /** The main thread gets to the oldest apply: refused if the model changed since. */
+  deliverApply(): void {
+    const next = this.applies.shift();
     if (!next) return;
-    if (next.version !== this.version) {
+    if (next.version !== this.mainVersion) {
       next.resolve(false);
       return;
     }
-    this.change(next.edits.map((edit) => edit).sort((a, b) => b.offset - a.offset));
+    this.change([...next.edits].sort((a, b) => b.offset - a.offset));
     next.resolve(true);
   }
 
-  /** A change (as VS Code reports it: bottom-up edits, each in the text the previous left). */
+  /** The oldest change event reaches the extension host. */
+  deliverEvent(): void {
+    const next = this.events.shift();
+    if (!next) return;
+    this.seen = next.textAfter;
+    this.seenVersion++;
+    this.sync?.editorChanged(next.changes, next.textAfter);
+  }
+
+  /** A change of the model (as VS Code reports it: edits applied one after another). */
   change(sequential: TextEdit[]): void {
-    for (const edit of sequential) this.content = splice(this.content, [edit]);
-    this.version++;
-    this.sync?.editorChanged(sequential, this.content);
+    for (const edit of sequential) this.main = splice(this.main, [edit]);
+    this.mainVersion++;
+    this.events.push({ changes: sequential, textAfter: this.main });
   }
 }
 
 async function settle(editor: FakeEditor, sync: EditorSync): Promise<void> {
-  for (let round = 0; round < 1000 && !(sync.idle && editor.queue.length === 0); round++) {
-    editor.deliver();
+  for (let round = 0; round < 1000 && !(sync.idle && !editor.busy); round++) {
+    editor.deliverEvent();
+    editor.deliverApply();
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -77,14 +110,14 @@ type Step =
   | { type: 'multi'; at: number }
   | { type: 'delete'; at: number; length: number }
   | { type: 'remote'; at: number; text: string; deleteCount: number }
-  | { type: 'deliver' };
+  | { type: 'deliver'; event: boolean };
 
 const steps = fc.array(fc.oneof(
   fc.record({ type: fc.constant('type' as const), at: fc.nat(), text: fc.constantFrom('a', 'b', '\r\n', '😀') }),
   fc.record({ type: fc.constant('multi' as const), at: fc.nat() }),
   fc.record({ type: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ type: fc.constant('remote' as const), at: fc.nat(), text: fc.constantFrom('R', 'S\r\n', ''), deleteCount: fc.nat(3) }),
-  fc.record({ type: fc.constant('deliver' as const) }),
+  fc.record({ type: fc.constant('deliver' as const), event: fc.boolean() }),
 ), { maxLength: 40 });
 
 /** A one-character marker (private use area), so no later insert can split it. */
@@ -110,13 +143,14 @@ describe('binding: editor sync with racing applies', () => {
       counter = 0;
       const shared = new FakeShared('hello\r\nworld');
       const editor = new FakeEditor('hello\r\nworld');
-      const sync = new EditorSync(shared, editor, editor.content, silentLogger);
+      const sync = new EditorSync(shared, editor, editor.text(), silentLogger);
       editor.sync = sync;
       const typed: string[] = [];
       const removed = { any: false };
       for (const step of plan) {
         if (step.type === 'deliver') {
-          editor.deliver();
+          if (step.event) editor.deliverEvent();
+          else editor.deliverApply();
           await Promise.resolve();
         } else if (step.type === 'type') {
           const mark = marker(counter++);
