@@ -133,8 +133,17 @@ async function main() {
 function copyLogs(windows) {
   return windows.map(({ window, server }) => {
     const text = pairlineLogText(server.userDataDir);
-    const copy = path.join(logsDir, `${window.name.toLowerCase()}-pairline.log`);
+    const name = window.name.toLowerCase();
+    const copy = path.join(logsDir, `${name}-pairline.log`);
     fs.writeFileSync(copy, text);
+    // Everything else VS Code and code-server logged, for what the Pairline log cannot show
+    // (an extension host that never started, a crash).
+    try {
+      fs.cpSync(path.join(server.userDataDir, 'logs'), path.join(logsDir, `${name}-vscode`), { recursive: true });
+      fs.copyFileSync(server.logFile, path.join(logsDir, `${name}-code-server.log`));
+    } catch {
+      /* the instance may not have written any yet */
+    }
     return { window, text, copy };
   });
 }

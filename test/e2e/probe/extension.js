@@ -58,6 +58,8 @@ async function pairlineView() {
     statusBar: testing.statusBar,
     decorations: testing.decorations,
     participantsView: testing.participantsView,
+    heals: api.heals,
+    coEditing: testing.coEditing ? { reconciles: testing.coEditing.reconciles, boundPaths: testing.coEditing.boundPaths } : undefined,
   };
 }
 

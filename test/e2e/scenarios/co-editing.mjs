@@ -2,7 +2,7 @@
 // types; Bob sees her text, her cursor still at the right place. Then both type on different lines
 // at the same time and end with the same text.
 import assert from 'node:assert/strict';
-import { STEP, requireCoEditing, waitForSameText } from './common.mjs';
+import { STEP, assertNoDesync, requireCoEditing, waitForSameText } from './common.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const ALICE_NOTE = ' // Alice: say hi';
@@ -65,6 +65,7 @@ export async function coEditingScenario(ctx) {
     const lines = text.split('\n');
     assert.ok(lines[3].endsWith(' // Bob too'), `Bob's words are on line 4: ${JSON.stringify(lines[3])}`);
     assert.ok(lines[7].endsWith(' // Alice was here'), `Alice's words are on line 8: ${JSON.stringify(lines[7])}`);
+    await assertNoDesync(ctx);
     return 'both typed at once; both hold identical text';
   }, { needs: [STEP.typed] });
 }

@@ -1,6 +1,5 @@
 // What several scenarios check the same way.
-import fs from 'node:fs';
-import path from 'node:path';
+import assert from 'node:assert/strict';
 import { documentOf } from '../lib/probe.mjs';
 import { NotYetSupported, waitUntil } from '../lib/wait.mjs';
 
@@ -34,19 +33,25 @@ export async function requireGuestFileSystem(ctx) {
 }
 
 /**
- * Throws NotYetSupported unless the installed extension wires the document sync engine
- * (client/docs, class DocumentSync): without it a guest's `pairline:` file is a plain remote file
- * and edits cannot travel. esbuild drops unused modules, so the class is in the bundle only when
- * the extension uses it.
+ * Throws NotYetSupported unless Pairline's API reports co-editing (`testing.coEditing`): without
+ * the binding a guest's `pairline:` file is a plain remote file and edits cannot travel.
  * @param {import('../run.mjs').Context} ctx
  */
 export async function requireCoEditing(ctx) {
-  const extensionsDir = ctx.bob.server.extensionsDir;
-  const folder = fs.readdirSync(extensionsDir).find((name) => name.startsWith('pairline.pairline-'));
-  const bundle = folder ? path.join(extensionsDir, folder, 'dist', 'extension.js') : undefined;
-  if (!bundle || !fs.existsSync(bundle)) throw new Error(`installed Pairline bundle not found under ${extensionsDir}`);
-  if (!fs.readFileSync(bundle, 'utf8').includes('class DocumentSync')) {
-    throw new NotYetSupported('the extension does not use the document sync engine yet (co-editing binding)');
+  const snapshot = await ctx.bob.window.probe.snapshot();
+  if (!snapshot.pairline.coEditing) throw new NotYetSupported('Pairline\'s API reports no co-editing (testing.coEditing) yet');
+}
+
+/**
+ * Fails if either window healed a desynced document or reconciled an editor by a diff: both mean
+ * the binding lost track, which the API counts so that a test can see it.
+ * @param {import('../run.mjs').Context} ctx
+ */
+export async function assertNoDesync(ctx) {
+  for (const { window } of [ctx.alice, ctx.bob]) {
+    const { pairline } = await window.probe.snapshot();
+    if (pairline.heals !== undefined) assert.equal(pairline.heals, 0, `${window.name}'s documents needed no heal from the host`);
+    if (pairline.coEditing) assert.equal(pairline.coEditing.reconciles, 0, `${window.name}'s editors needed no reconcile`);
   }
 }
 

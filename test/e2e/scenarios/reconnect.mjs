@@ -2,7 +2,7 @@
 // keep typing; the relay comes back on the same port; both are connected again and both documents
 // hold every edit.
 import assert from 'node:assert/strict';
-import { CONNECTED_TWO, STEP, dismissNotifications, sharedFile, waitForSameText } from './common.mjs';
+import { CONNECTED_TWO, STEP, assertNoDesync, dismissNotifications, sharedFile, waitForSameText } from './common.mjs';
 
 const RECONNECTING = /Reconnecting… \(retry in \d+ s/;
 const OFFLINE_EDITS = { alice: ' // typed by Alice offline', bob: ' // typed by Bob offline' };
@@ -66,6 +66,7 @@ export async function reconnectScenario(ctx) {
     const file = sharedFile(ctx);
     const earlier = file === 'src/greet.js' ? [' // Alice: say hi', ' // Alice was here', ' // Bob too'] : [];
     await waitForSameText(ctx, file, [OFFLINE_EDITS.alice, OFFLINE_EDITS.bob, ...earlier], { timeoutMs: 45_000 });
+    await assertNoDesync(ctx);
     return `both windows hold every edit of ${file}`;
   }, { needs: ['relay-restarted-both-connected', STEP.offline] });
 }
