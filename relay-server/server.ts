@@ -67,8 +67,8 @@ export class RelayServer {
       // Clients send each message as one frame; thousands of tiny fragments are an attack on
       // memory (one buffer each). Beyond this ws closes with 1008. Auto-pongs are capped too
       // (a ping flood is terminated).
-      maxFragments: MAX_FRAGMENTS,
-      maxPendingAutoPongs: 60,
+      // (Newer ws options than its published types know; spread so the types stay honest elsewhere.)
+      ...({ maxFragments: MAX_FRAGMENTS, maxPendingAutoPongs: 60 } as Record<string, number>),
       // Clients offer `pairline.v1` (plus, optionally, `bearer.<token>`); only the former is echoed.
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });

@@ -23,6 +23,8 @@ export interface ConnectOptions {
   readonly autoPong?: boolean;
   /** Extra query string, e.g. `?token=x`, for hostile tests. */
   readonly query?: string;
+  /** Extra request headers, e.g. `Origin`. */
+  readonly headers?: Record<string, string>;
 }
 
 export class RawClient {
@@ -123,7 +125,7 @@ export class RawClient {
 
 function socketFor(wsUrl: string, options: ConnectOptions): WebSocket {
   const protocols = [SUBPROTOCOL];
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) {
     if (options.tokenInProtocol) protocols.push(`${BEARER_PROTOCOL_PREFIX}${options.token}`);
     else headers.authorization = `Bearer ${options.token}`;
