@@ -41,8 +41,11 @@ export interface FanoutFigures {
   readonly presenceSkipped: number;
 }
 
-/** Bytes added to each presence body so it is as large as an encrypted one (12-byte nonce + 16-byte tag). */
-export const ENCRYPTION_PAD = 28;
+/**
+ * Bytes added to each presence body so it is as large as an encrypted one: 12-byte nonce, 16-byte
+ * tag and the 24-byte replay stamp of body format 0x02 (protocol/body-codec.ts).
+ */
+export const ENCRYPTION_PAD = 52;
 
 export function describeShape(shape: LoadShape): string {
   return `${shape.sessions}×${shape.participants}@${shape.rateHz}`;

@@ -1,11 +1,11 @@
 /**
- * Latency histogram: 10 µs buckets up to 100 ms, 1 ms buckets up to 10 s, one overflow bucket.
+ * Latency histogram: 10 µs buckets up to 100 ms, 1 ms buckets up to 60 s, one overflow bucket.
  * Fixed buckets so histograms from several worker processes merge by addition.
  */
 const FINE_US = 10;
 const FINE_BUCKETS = 10_000; // 0 … 100 ms
 const COARSE_US = 1_000;
-const COARSE_BUCKETS = 9_900; // 100 ms … 10 s
+const COARSE_BUCKETS = 59_900; // 100 ms … 60 s
 const SIZE = FINE_BUCKETS + COARSE_BUCKETS + 1;
 
 /** Sparse form for IPC: [bucket, count] pairs. */

@@ -84,7 +84,8 @@ export async function measureStorm(launcher: Launcher, workers: readonly WorkerH
     server = await launcher.pairline({ port: server.port });
     const listeningAt = monoMs();
     const results = await Promise.all(workers.map((worker) => worker.request<StormWaitResult>({ cmd: 'storm-wait', timeoutMs }, timeoutMs + 30_000)));
-    const backAt = results.flatMap((result) => result.backAt);
+    // IPC carries JSON: a client that was not back arrives as null, not undefined.
+    const backAt = results.flatMap((result) => result.backAt).map((at) => (typeof at === 'number' ? at : undefined));
     const sides = results.flatMap((result) => result.sides);
     const back = backAt.filter((at): at is number => at !== undefined);
     const stats = (origin: number, side?: 'host' | 'guest'): { p50: number; p99: number; max: number } => {

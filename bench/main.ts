@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   out.push(`# Pairline benchmark (${args.quick ? 'quick' : 'full'}) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '');
   out.push(...machine());
   out.push(`- Command: \`npm run bench${args.quick ? ' -- --quick' : ''}\`; relay \`node dist/relay.js --host 127.0.0.1 --port 0\` (a copy of this build, so a rebuild during the run changes nothing; its defaults: log level info, rate limit 200 msg/s per connection); floor: bench/floor-relay.ts bundled; all traffic on loopback`);
-  out.push(`- Load generator: ${settings.workers} worker processes (child_process.fork), sessions split across them, each participant its own WebSocket; presence frames carry the send time (CLOCK_MONOTONIC, shared by all processes); bodies in the plaintext codec padded by ${ENCRYPTION_PAD} bytes to the size of encrypted ones (the relay never reads bodies, so its work is the same)`);
+  out.push(`- Load generator: ${settings.workers} worker processes (child_process.fork), sessions split across them, each participant its own WebSocket; presence frames carry the send time (CLOCK_MONOTONIC, shared by all processes); bodies in the plaintext codec padded by ${ENCRYPTION_PAD} bytes (nonce, tag, replay stamp) to the size of encrypted ones (the relay never reads bodies, so its work is the same)`);
   out.push('');
   let workers: WorkerHandle[] = [];
   try {
