@@ -55,15 +55,6 @@ export function sameSession(authority: string, session: string | undefined): boo
   return session !== undefined && authority.toLowerCase() === authorityOf(session);
 }
 
-/** Indexes of `pairline:` folders that do not belong to `session` (all of them when undefined). */
-export function foreignFolders(folders: readonly FolderLike[], session: string | undefined): number[] {
-  const indexes: number[] = [];
-  folders.forEach((folder, index) => {
-    if (folder.scheme === PAIRLINE_SCHEME && !sameSession(folder.authority, session)) indexes.push(index);
-  });
-  return indexes;
-}
-
 /** The planned folders of `session` the workspace does not show yet. */
 export function missingFolders(folders: readonly FolderLike[], session: string, planned: readonly PlannedFolder[]): PlannedFolder[] {
   const shown = new Set(folders

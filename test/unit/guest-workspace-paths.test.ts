@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import {
-  authorityOf, errorKindOf, foreignFolders, formatSize, missingFolders, plannedFolders, progressText, sameSession, uriPathOf, wirePathOf,
+  authorityOf, errorKindOf, formatSize, missingFolders, plannedFolders, progressText, sameSession, uriPathOf, wirePathOf,
 } from '../../extension/workspace/remote-paths';
 
 const folder = (authority: string, path: string, scheme = 'pairline') => ({ scheme, authority, path });
@@ -37,13 +37,6 @@ describe('guest workspace: pairline: URIs and wire paths', () => {
     assert.deepEqual(missingFolders(current, 'S1', planned), [{ path: '/web', name: 'web' }]);
     assert.deepEqual(missingFolders([folder(authorityOf('S1'), '/')], 'S1', [{ path: '/', name: 'shop' }]), []);
     assert.deepEqual(missingFolders([folder(authorityOf('S1'), '')], 'S1', [{ path: '/', name: 'shop' }]), [], 'an empty path is the root');
-  });
-
-  it('names the pairline: folders that belong to no (or another) session', () => {
-    const current = [folder('', '/home/me/p', 'file'), folder(authorityOf('S1'), '/'), folder(authorityOf('S2'), '/')];
-    assert.deepEqual(foreignFolders(current, 'S1'), [2]);
-    assert.deepEqual(foreignFolders(current, undefined), [1, 2]);
-    assert.deepEqual(foreignFolders([folder('', '/x', 'file')], undefined), []);
   });
 
   it('names a session in a URI authority that survives VS Code lowercasing it', () => {
