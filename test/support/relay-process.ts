@@ -18,6 +18,8 @@ export interface RunningRelay {
   readonly pid: number;
   /** Every JSON log line the relay printed so far, parsed. */
   readonly logs: LogLine[];
+  /** Everything the relay wrote to stdout and stderr so far, verbatim (the first 16 MiB of each). */
+  output(): { stdout: string; stderr: string };
   /** Resolves with the first log line (already printed or still to come) that matches. */
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Sends `signal` (SIGTERM by default) and resolves with the exit code once the process exited. */
@@ -58,6 +60,9 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const logs: LogLine[] = [];
   const waiters = new Set<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   let stderr = '';
+  let fullStdout = '';
+  let fullStderr = '';
+  const FULL_LIMIT = 16 * 1024 * 1024;
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
@@ -69,6 +74,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   let pending = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
+    if (fullStdout.length < FULL_LIMIT) fullStdout += chunk;
     pending += chunk;
     let newline = pending.indexOf('\n');
     while (newline >= 0) {
@@ -94,6 +100,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
+    if (fullStderr.length < FULL_LIMIT) fullStderr += chunk;
     // Keep the tail only: enough to explain a failed start.
     stderr = (stderr + chunk).slice(-4000);
   });
@@ -148,6 +155,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     port,
     pid: requirePid(child),
     logs,
+    output: () => ({ stdout: fullStdout, stderr: fullStderr }),
     waitForLog,
     stop,
     kill9,
