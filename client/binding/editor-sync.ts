@@ -98,7 +98,8 @@ export class EditorSync {
       return;
     }
     if (flight?.applied) {
-      // Our applied edit must be the next change: this one is not it, so we lost track.
+      // Our applied edit must be the next change: this one is not it (or it was applied on top
+      // of a change that came first), so we lost track.
       this.inFlight = undefined;
       this.shadow = textAfter;
       this.resync();
@@ -170,7 +171,7 @@ export class EditorSync {
 
   private settle(flight: InFlight, applied: boolean): void {
     if (this.inFlight !== flight || this.disposed) return;
-    if (!flight.confirmed && !flight.doomed && applied) {
+    if (!flight.confirmed && applied) {
       // The editor may answer before its change event arrives (a remote extension host does):
       // stay in flight until the event confirms it.
       flight.applied = true;
@@ -180,12 +181,7 @@ export class EditorSync {
     if (flight.confirmed) {
       this.retries = 0;
     } else if (flight.doomed) {
-      if (applied) {
-        // Applied on top of a change we already counted: only a diff can tell where we are.
-        this.logger.warn('an editor edit applied after the text changed; reconciling');
-        this.resync();
-        return;
-      }
+      // Refused, as expected: its change was folded into `pending` already.
     } else {
       this.retries++;
       this.pending = compose(flight.delta, this.pending);

@@ -22,12 +22,22 @@ export class DocumentBinding implements vscode.Disposable {
     const port: EditorPort = {
       apply: (edits) => {
         if (document.isClosed) return Promise.resolve(false);
-        const edit = new vscode.WorkspaceEdit();
-        for (const { offset, deleteCount, insert } of edits) {
-          edit.replace(document.uri, new vscode.Range(document.positionAt(offset), document.positionAt(offset + deleteCount)), insert);
+        const ranges = edits.map(({ offset, deleteCount, insert }) => ({
+          range: new vscode.Range(document.positionAt(offset), document.positionAt(offset + deleteCount)), insert,
+        }));
+        // A visible editor's edit is checked against the document's version and applied in one
+        // step on VS Code's side: refused (false) when the user typed meanwhile, and EditorSync
+        // moves on from there. A WorkspaceEdit is checked too, but VS Code may recompute its
+        // ranges asynchronously and apply them after a keystroke; only hidden documents (where
+        // nobody types) use it.
+        const editor = vscode.window.visibleTextEditors.find((candidate) => candidate.document === document);
+        if (editor) {
+          return Promise.resolve(editor.edit((builder) => {
+            for (const { range, insert } of ranges) builder.replace(range, insert);
+          }, { undoStopBefore: false, undoStopAfter: false }));
         }
-        // The extension host stamps the document's version on the edit: VS Code refuses it (false)
-        // when the user typed meanwhile, and EditorSync moves on from there.
+        const edit = new vscode.WorkspaceEdit();
+        for (const { range, insert } of ranges) edit.replace(document.uri, range, insert);
         return Promise.resolve(vscode.workspace.applyEdit(edit));
       },
       text: () => document.getText(),
