@@ -40,6 +40,7 @@ export class RelayLiveness {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private epoch: string | undefined;
+  private started = false;
 
   constructor(options: LivenessOptions) {
     this.options = options;
@@ -69,29 +70,40 @@ export class RelayLiveness {
 
   private async beat(): Promise<void> {
     const { redis, keys, relayId, deadAfterMs } = this.options;
-    await redis.multi().set(keys.alive(relayId), String(this.now()), 'PX', deadAfterMs).sadd(keys.relays(), relayId).exec();
-    await this.checkEpoch();
+    const results = await redis.multi().set(keys.alive(relayId), String(this.now()), 'PX', deadAfterMs, 'GET').sadd(keys.relays(), relayId).exec();
+    const lost = await this.checkEpoch();
+    if (!lost && this.started && results?.[0]?.[1] === null) {
+      // Our heartbeat expired (Redis unreachable or this process stalled): a survivor may have
+      // marked our participants reconnecting. Send them through a resume so the record is true again.
+      await redis.del(keys.takeover(relayId));
+      this.closeLocal('this relay process was presumed dead; reconnect', 'heartbeat key had expired: closing connections so clients resume');
+    }
+    this.started = true;
     await this.options.store.refresh(this.options.store.localSessions());
     for (const other of await redis.smembers(keys.relays())) {
       if (other === relayId || (await redis.exists(keys.alive(other))) === 1) continue;
       // Only one survivor takes over; the lock outlives a takeover, and expires so a failed one is retried.
-      const won = await redis.set(keys.takeover(other), relayId, 'PX', Math.max(30_000, deadAfterMs * 6), 'NX');
+      const won = await redis.set(keys.takeover(other), relayId, 'PX', Math.max(10_000, deadAfterMs * 3), 'NX');
       if (won === 'OK') await this.takeOver(other);
     }
   }
 
-  private async checkEpoch(): Promise<void> {
-    const { redis, keys, logger, store } = this.options;
+  /** True when Redis lost its data since the last beat (then every local connection is closed). */
+  private async checkEpoch(): Promise<boolean> {
+    const { redis, keys } = this.options;
     await redis.set(keys.epoch(), newSecret(9), 'NX');
     const epoch = await redis.get(keys.epoch()) ?? undefined;
-    if (this.epoch !== undefined && epoch !== this.epoch) {
-      const sessions = store.localSessions();
-      logger.warn({ sessions: sessions.length }, 'Redis lost the shared state (restarted without persistence?): closing connections so clients re-create their sessions');
-      for (const session of sessions) {
-        store.deliverLocally(session, { type: 'close', code: CloseCode.GoingAway, reason: 'the relay lost its session state; reconnect' });
-      }
-    }
+    const lost = this.epoch !== undefined && epoch !== this.epoch;
     this.epoch = epoch;
+    if (lost) this.closeLocal('the relay lost its session state; reconnect', 'Redis lost the shared state (restarted without persistence?): closing connections so clients re-create their sessions');
+    return lost;
+  }
+
+  private closeLocal(reason: string, logMessage: string): void {
+    const { store, logger } = this.options;
+    const sessions = store.localSessions();
+    logger.warn({ sessions: sessions.length }, logMessage);
+    for (const session of sessions) store.deliverLocally(session, { type: 'close', code: CloseCode.GoingAway, reason });
   }
 
   private async takeOver(dead: string): Promise<void> {

@@ -11,7 +11,9 @@ import type { RosterChange, StateChange } from '../../client/api';
 import { silentLogger, systemClock } from '../../client/ports';
 import { SessionClient, type SessionClientOptions } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
+import { CloseCode } from '../../protocol';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
+import { closeAll, connectHello, hostSession, newSessionSecrets, type RawClient } from '../support/relay-client';
 import { startRedis, type RunningRedis } from '../support/redis-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
@@ -45,10 +47,11 @@ describe('relay processes sharing sessions through Redis', function () {
   const relays: RunningRelay[] = [];
   const proxies: ChaosProxy[] = [];
   const clients: SessionClient[] = [];
+  const raw: RawClient[] = [];
 
-  async function relay(): Promise<RunningRelay> {
+  async function relay(extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningRelay> {
     redis ??= await startRedis();
-    const started = await startRelay({ args: ['--redis', redis.url] });
+    const started = await startRelay({ args: ['--redis', redis.url, ...(extra.args ?? [])], ...(extra.env ? { env: extra.env } : {}) });
     relays.push(started);
     return started;
   }
@@ -100,6 +103,7 @@ describe('relay processes sharing sessions through Redis', function () {
 
   afterEach(async () => {
     for (const created of clients.splice(0)) created.dispose();
+    closeAll(...raw.splice(0));
     for (const proxy of proxies.splice(0)) await proxy.close();
     inspector?.disconnect();
     inspector = undefined;
@@ -225,6 +229,20 @@ describe('relay processes sharing sessions through Redis', function () {
     send(hana, 'after', 1, 3);
     await waitUntil(gus.onDidReceive, () => received.length >= 3, 'updates after the Redis restart');
     assert.deepEqual(received, numbered('after', 3));
+  });
+
+  it('max sessions per host token counts the sessions on every process', async () => {
+    const token = 'shared-limit-token-abcdefgh';
+    const options = { args: ['--auth', 'token', '--max-sessions-per-token', '2'], env: { PAIRLINE_TOKENS: token } };
+    const [a, b] = [await relay(options), await relay(options)];
+    raw.push((await hostSession(a.wsUrl, { token })).client, (await hostSession(b.wsUrl, { token })).client);
+    const third = await connectHello(a.wsUrl, { token });
+    raw.push(third);
+    const secrets = newSessionSecrets();
+    third.send({ type: 'create', session: secrets.session, hostSecret: secrets.hostSecret, inviteHash: secrets.inviteHash, name: 'Three', settings: { approval: 'auto', defaultRole: 'editor' } });
+    const closed = await third.waitClosed();
+    assert.equal(closed.code, CloseCode.Forbidden);
+    assert.match(closed.reason, /already holds 2 sessions/);
   });
 
   it('approval, removal and end work across processes', async () => {
