@@ -68,4 +68,11 @@ try {
   fs.rmSync(workspace, { recursive: true, force: true });
 }
 console.log(code === 0 ? 'vscode tests: all passed' : `vscode tests: FAILED (exit code ${code})`);
+// The guest workspace needs windows of its own (an empty one that reloads): it has its own runner.
+const parts = (process.env.PAIRLINE_VSCODE_GREP ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+if (parts.length === 0 || parts.some((part) => 'guest-workspace-run'.includes(part))) {
+  const { spawnSync } = await import('node:child_process');
+  const guest = spawnSync(process.execPath, [path.join(root, 'test', 'vscode', 'guest-workspace-run.mjs')], { stdio: 'inherit' });
+  if (guest.status !== 0) code = code || 1;
+}
 process.exit(code === 0 ? 0 : 1);
