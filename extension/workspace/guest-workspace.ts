@@ -80,9 +80,10 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
   }
 
   /**
-   * At activation: removes `pairline:` folders no stored session will bring back (the resume
-   * itself is the session manager's). Folders of the stored session stay; if resuming it fails
-   * for good, {@link sessionEnded} removes them.
+   * At activation, and whenever a `pairline:` folder is added: removes the `pairline:` folders that
+   * neither the current session nor the stored one (resumed by the session manager) will serve.
+   * Folders of the stored session stay; if resuming it fails for good, {@link sessionEnded}
+   * removes them.
    */
   async removeStaleFolders(): Promise<void> {
     // Removing folders changes the workspace, which calls this again: one pass at a time.
