@@ -1,0 +1,112 @@
+/**
+ * Co-editing with the extension as a guest: a scripted `pairline host --folder DIR` CLI serves a
+ * CRLF file; the guest's own checkout (this window's folder) holds the same file at the same
+ * workspace-relative path, so the guest's editor is bound to the host's document. Both type at
+ * once and converge with no heal; the file stays CRLF; the guest's save writes the host's file
+ * and leaves the guest's document clean. Every wait is bounded; the relay and the CLI are stopped
+ * by this suite, also on failure.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { startRelay, type RunningRelay } from '../support/relay-process';
+import type { PairlineApi } from '../../extension/api';
+import { pairline, startCliHost, until, type CliGuest } from './support';
+
+const FILE = 'src/guest-coedit.txt';
+const INITIAL = 'one\r\ntwo\r\nthree\r\n';
+
+describe('co-editing as a guest of a CLI host', function () {
+  let api: PairlineApi;
+  let relay: RunningRelay | undefined;
+  let host: CliGuest | undefined;
+  let hostFolder: string;
+  let commandId = 0;
+  const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
+
+  async function command(line: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = `gh${commandId++}`;
+    host!.send({ ...line, id });
+    const answer = await host!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
+    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
+    return answer;
+  }
+
+  async function converged(document: vscode.TextDocument, accept: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      await api.testing.coEditing.whenIdle(document.uri);
+      const expected = document.getText();
+      const id = `text${commandId++}`;
+      host!.send({ cmd: 'text', file: FILE, id });
+      await host!.waitForOutput((output) => output.event === 'result' && output.id === id, 30_000);
+      const matched = await host!.waitForOutput((output) => output.event === 'text' && output.text === expected, 1_000).then(() => true, () => false);
+      last = expected;
+      if (matched && accept(expected)) return expected;
+    }
+    throw new Error(`the guest editor and the CLI host did not converge; guest text: ${JSON.stringify(last)}`);
+  }
+
+  before(async () => {
+    api = await pairline();
+    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
+    const local = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, ...FILE.split('/'));
+    fs.writeFileSync(local.fsPath, INITIAL);
+    hostFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-cohost-'));
+    fs.mkdirSync(path.join(hostFolder, 'src'));
+    fs.writeFileSync(path.join(hostFolder, ...FILE.split('/')), INITIAL);
+    relay = await startRelay();
+    host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
+    const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
+    await command({ cmd: 'open', file: FILE });
+    assert.equal(await vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string), true);
+    assert.equal(api.role, 'editor');
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+    await host?.stop();
+    await relay?.stop();
+    fs.rmSync(hostFolder, { recursive: true, force: true });
+  });
+
+  it('binds the guest\'s checkout of the file without dirtying it, then both type at once and converge', async () => {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, ...FILE.split('/')));
+    const editor = await vscode.window.showTextDocument(document);
+    await until(`${FILE} bound on the guest`, () => api.testing.coEditing.boundPaths.includes(FILE), events());
+    await api.testing.coEditing.whenIdle(document.uri);
+    assert.equal(document.isDirty, false, 'the same text as the host: nothing to change');
+    assert.equal(document.eol, vscode.EndOfLine.CRLF);
+
+    const typing: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) typing.push(command({ cmd: 'edit', file: FILE, offset: 0, insert: i % 5 === 0 ? 'H\n' : 'H' }));
+    for (let i = 0; i < 20; i++) {
+      for (let attempt = 0; ; attempt++) {
+        assert.ok(attempt < 50, 'the editor accepted the keystroke');
+        const end = document.lineAt(document.lineCount - 1).range.end;
+        if (await editor.edit((builder) => builder.insert(end, i % 5 === 0 ? 'G\n' : 'G'), { undoStopBefore: false, undoStopAfter: false })) break;
+      }
+    }
+    await Promise.all(typing);
+    const count = (text: string, letter: string) => text.split(letter).length - 1;
+    const text = await converged(document, (candidate) => count(candidate, 'H') === 20 && count(candidate, 'G') === 20);
+    assert.equal(text.replace(/\r\n/g, '').includes('\n'), false, `only CRLF line breaks: ${JSON.stringify(text)}`);
+    assert.ok(text.includes('one\r\ntwo\r\nthree\r\n'), text);
+    assert.equal(api.heals, 0, 'no heal was needed');
+    assert.equal(api.testing.coEditing.reconciles, 0);
+  });
+
+  it('the guest\'s save writes the host\'s file and leaves the guest\'s document clean', async () => {
+    const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.path.endsWith(FILE))!;
+    assert.equal(document.isDirty, true);
+    const saved = host!.waitForOutput((line) => line.event === 'saved' && line.file === FILE && line.clean === true, 30_000);
+    assert.equal(await document.save(), true);
+    await saved;
+    assert.equal(fs.readFileSync(path.join(hostFolder, ...FILE.split('/')), 'utf8'), document.getText());
+    await until('the guest document clean', () => !document.isDirty, events());
+  });
+});
