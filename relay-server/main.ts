@@ -101,6 +101,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // SIGHUP: read the host access tokens again (add a new token, then remove the old one).
+  process.on('SIGHUP', () => {
+    try {
+      relay.reloadTokens();
+    } catch (err) {
+      logger.error({ error: (err as Error).message }, 'reloading the host access tokens failed; keeping the previous ones');
+    }
+  });
 }
 
 main().catch((err: unknown) => {
