@@ -130,6 +130,24 @@ describe('relay auth with a tokens file', function () {
     await assertStillWorks(relay, 'file-token-0123456789abcdef');
     assert.equal((await refusedUpgrade(relay.wsUrl, { token: 'old-token-0123456789abcdef' })).status, 401);
   });
+
+  it('honours expires= on a token line, and SIGHUP reads the file again (the refresh path)', async function () {
+    directory = mkdtempSync(path.join(tmpdir(), 'pairline-tokens-'));
+    const file = path.join(directory, 'tokens');
+    writeFileSync(file, 'expired-token-0123456789abcdef expires=2020-01-01T00:00:00Z\nfuture-token-0123456789abcdef expires=2999-01-01T00:00:00Z\n');
+    relay = await startRelay({ args: ['--auth', 'token', '--tokens-file', file] });
+    const expired = await refusedUpgrade(relay.wsUrl, { token: 'expired-token-0123456789abcdef' });
+    assert.equal(expired.status, 401);
+    assert.match(expired.body, /expired on 2020-01-01T00:00:00\.000Z/);
+    await assertStillWorks(relay, 'future-token-0123456789abcdef');
+    assert.equal((await refusedUpgrade(relay.wsUrl, { token: 'renewed-token-0123456789abcdef' })).status, 401);
+    // The operator adds the renewed token and drops the old one, then signals the relay.
+    writeFileSync(file, 'renewed-token-0123456789abcdef expires=2999-01-01T00:00:00Z\n');
+    process.kill(relay.pid, 'SIGHUP');
+    await relay.waitForLog((line) => line.msg === 'host access tokens reloaded');
+    await assertStillWorks(relay, 'renewed-token-0123456789abcdef');
+    assert.equal((await refusedUpgrade(relay.wsUrl, { token: 'future-token-0123456789abcdef' })).status, 401);
+  });
 });
 
 describe('relay start-up checks', function () {
