@@ -21,3 +21,30 @@ export class RedisCounters {
     return Number(results?.[0]?.[1] ?? 0);
   }
 }
+
+/**
+ * Connects per client address per minute across every relay process (the shared counterpart of
+ * the per-process limiter in admission.ts): one INCR per upgrade, fixed one-minute windows.
+ * When Redis cannot answer, the connect is allowed: the limit is a brake, not a gate.
+ */
+export class SharedConnectLimiter {
+  constructor(
+    private readonly counters: RedisCounters,
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async allow(address: string): Promise<boolean> {
+    if (this.perMinute === 0) return true;
+    try {
+      return (await this.counters.hit(`connects:${address}`, 60_000)) <= this.perMinute;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Seconds until the current window ends, for Retry-After. */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((60_000 - (this.now() % 60_000)) / 1000));
+  }
+}

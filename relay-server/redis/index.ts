@@ -11,7 +11,7 @@ import { RedisKeys } from './keys';
 import { RelayLiveness } from './liveness';
 import { RedisSessionStore } from './redis-store';
 
-export { RedisCounters } from './counters';
+export { RedisCounters, SharedConnectLimiter } from './counters';
 export { RedisSessionStore } from './redis-store';
 
 export interface RedisRelayState {
