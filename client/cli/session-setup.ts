@@ -4,6 +4,7 @@ import { systemClock } from '../ports';
 import { SessionClient, type SessionClientOptions } from '../session-client';
 import { WebSocketTransport } from '../ws-transport';
 import { createDocsCommands } from './docs-commands';
+import { createFileSharing } from './file-sharing';
 import { EventWriter, stderrLogger, type CliIo } from './io';
 import { UsageError, type ParticipantSettings } from './options';
 import { runParticipant } from './participant';
@@ -57,10 +58,13 @@ export function runSession(
   // The client's timers are unref'd; this keeps the process alive through a long backoff wait.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const out = new EventWriter(io);
-  const docs = createDocsCommands({ client, side, folder: settings.folder, out, logger: stderrLogger(io, settings.logLevel) });
-  return runParticipant(client, io.stdin, out, { side, rttEvery: settings.rttEvery, commands: docs.commands })
+  const logger = stderrLogger(io, settings.logLevel);
+  const docs = createDocsCommands({ client, side, folder: settings.folder, out, logger });
+  const files = createFileSharing({ client, side, folder: settings.folder, out, logger });
+  return runParticipant(client, io.stdin, out, { side, rttEvery: settings.rttEvery, commands: [...docs.commands, ...files.commands] })
     .finally(() => {
       clearInterval(keepAlive);
       docs.dispose();
+      files.dispose();
     });
 }

@@ -4,87 +4,17 @@
  * a cut link (through the chaos proxy); garbage on stdin; relay access tokens; exit codes.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CliProcess, isEvent, type CliEvent } from '../support/cli-process';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { startRelay, type RunningRelay } from '../support/relay-process';
-
-const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
-const FAST_ENV = {
-  PAIRLINE_PING_MS: '200', PAIRLINE_DEAD_AFTER_MS: '1500', PAIRLINE_BACKOFF_BASE_MS: '50',
-  PAIRLINE_BACKOFF_CAP_MS: '300', PAIRLINE_CONNECT_TIMEOUT_MS: '1500', PAIRLINE_STABLE_AFTER_MS: '1000',
-};
-
-type CliEvent = Record<string, unknown> & { event: string };
-
-class CliProcess {
-  readonly events: CliEvent[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcess;
-  private readonly waiters = new Set<() => void>();
-  private stderr = '';
-
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PAIRLINE_')));
-    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, ...FAST_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    let pending = '';
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => {
-      pending += chunk;
-      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        this.events.push(JSON.parse(line) as CliEvent);
-        for (const wake of [...this.waiters]) wake();
-      }
-    });
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (chunk: string) => { this.stderr = (this.stderr + chunk).slice(-3000); });
-  }
-
-  /** Resolves with the first event (from index `after` on) that matches. */
-  waitFor(predicate: (event: CliEvent) => boolean, what: string, options: { after?: number; timeoutMs?: number } = {}): Promise<CliEvent> {
-    const from = options.after ?? 0;
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.events.slice(from).find(predicate);
-        if (!found) return;
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr}`));
-      }, options.timeoutMs ?? 10_000);
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  send(line: unknown): void {
-    this.child.stdin!.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`);
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-
-  async stop(): Promise<void> {
-    this.kill();
-    await this.exited;
-  }
-}
 
 function youOf(event: CliEvent): string {
   return String((event.you as { id: string }).id);
 }
 
-const isEvent = (name: string, fields: Record<string, unknown> = {}) => (event: CliEvent) =>
-  event.event === name && Object.entries(fields).every(([key, value]) => event[key] === value);
 
 describe('pairline CLI against the real relay', function () {
   this.timeout(40_000);
