@@ -230,9 +230,7 @@ export class SessionManager implements vscode.Disposable {
     this.subscriptions.push(
       client.onDidChangeState((change) => {
         this.lastChange = change;
-        this.log.info(`state ${change.previous} → ${change.state}: ${change.reason}`, {
-          attempt: change.attempt, retryInMs: change.retryInMs, closeCode: change.closeCode,
-        });
+        // No log line here: the client logs every transition itself, to the same channel.
         if (change.state === 'connected') this.downSince = undefined;
         else if ((change.state === 'reconnecting' || change.state === 'waiting-for-host') && this.downSince === undefined) this.downSince = Date.now();
         if (change.state === 'ended') {
