@@ -3,7 +3,7 @@
  * - a hash per session: `meta` (settings, host, invite hash, knocks) and one field per participant,
  *   written field by field (only what changed since this process read it), with an expiry that
  *   live sessions keep refreshing;
- * - sequence numbers from INCR and the resume buffer in a stream capped by length (XADD MAXLEN ~),
+ * - sequence numbers from INCR and the resume buffer in a stream capped by length (XADD MAXLEN, approximate `~` for buffers of 1000 and more),
  *   both done by one Lua script together with the PUBLISH, so every process sees messages in order;
  * - presence in a hash per session;
  * - fan-out by pub/sub, one channel per session; this process subscribes only to the sessions it
@@ -38,9 +38,9 @@ const APPEND_SCRIPT = `
 local seq = redis.call('INCR', KEYS[1])
 local frame = ARGV[1] .. seq .. ARGV[2]
 if ARGV[5] == '' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'kind', ARGV[3], 'from', ARGV[4], 'frame', frame)
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[9], ARGV[6], seq .. '-0', 'kind', ARGV[3], 'from', ARGV[4], 'frame', frame)
 else
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], seq .. '-0', 'kind', ARGV[3], 'from', ARGV[4], 'to', ARGV[5], 'frame', frame)
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[9], ARGV[6], seq .. '-0', 'kind', ARGV[3], 'from', ARGV[4], 'to', ARGV[5], 'frame', frame)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 redis.call('PEXPIRE', KEYS[2], ARGV[7])
@@ -181,6 +181,8 @@ export class RedisSessionStore implements SessionStore {
       APPEND_SCRIPT, 2, this.keys.seq(session), this.keys.buffer(session),
       probe.slice(0, at), probe.slice(at + String(SEQ_PLACEHOLDER).length), message.kind, message.from, message.to ?? '',
       String(this.options.bufferMessages), String(this.options.sessionTtlMs), this.keys.channel(session),
+      // Approximate trimming (whole stream nodes of ~100 entries) is cheaper but never trims a small buffer.
+      this.options.bufferMessages >= 1_000 ? '~' : '=',
     );
     return Number(result);
   }
