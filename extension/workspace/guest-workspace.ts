@@ -70,11 +70,17 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
   async filesFor(authority: string): Promise<RemoteFiles> {
     const deadline = Date.now() + SESSION_WAIT_MS;
     for (;;) {
-      if (this.active && sameSession(authority, this.active.session)) return this.active.remote;
-      if (!(await this.mayComeBack(authority))) throw vscode.FileSystemError.Unavailable(ENDED_FOLDER_MESSAGE);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || !(await this.waitForFiles(remaining))) {
-        throw vscode.FileSystemError.Unavailable('The Pairline session for this folder is not connected yet; check the status bar and try again.');
+      // Listen before looking: the files of a rejoined session can arrive while mayComeBack awaits
+      // SecretStorage (the `connected` state fires just before the join that creates them).
+      const next = this.nextChange();
+      try {
+        if (this.active && sameSession(authority, this.active.session)) return this.active.remote;
+        if (!(await this.mayComeBack(authority))) throw vscode.FileSystemError.Unavailable(ENDED_FOLDER_MESSAGE);
+        if (!(await next.within(deadline - Date.now()))) {
+          throw vscode.FileSystemError.Unavailable('The Pairline session for this folder is not connected yet; check the status bar and try again.');
+        }
+      } finally {
+        next.dispose();
       }
     }
   }
@@ -213,19 +219,31 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
     return stored?.side === 'guest' && sameSession(authority, stored.session);
   }
 
-  private waitForFiles(timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        subscriptions.forEach((subscription) => subscription.dispose());
-        resolve(false);
-      }, timeoutMs);
-      const done = () => {
+  /**
+   * Notes whether files became available or the session state changed from now on;
+   * `within(ms)` resolves true once that happened (at once if it already did), false after `ms`.
+   */
+  private nextChange(): { within(timeoutMs: number): Promise<boolean>; dispose(): void } {
+    let happened = false;
+    let wake: (() => void) | undefined;
+    const done = () => {
+      happened = true;
+      wake?.();
+    };
+    const subscriptions = [this.filesAvailable.event(done), this.sessions.onDidChangeState(done)];
+    let timer: NodeJS.Timeout | undefined;
+    return {
+      within: (timeoutMs) => new Promise<boolean>((resolve) => {
+        if (happened) return resolve(true);
+        if (timeoutMs <= 0) return resolve(false);
+        wake = () => resolve(true);
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+      dispose: () => {
         clearTimeout(timer);
         subscriptions.forEach((subscription) => subscription.dispose());
-        resolve(true);
-      };
-      const subscriptions = [this.filesAvailable.event(done), this.sessions.onDidChangeState(done)];
-    });
+      },
+    };
   }
 
   private showWaiting(state: RemoteFilesState): void {
