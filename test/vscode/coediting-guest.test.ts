@@ -1,9 +1,8 @@
 /**
- * Co-editing with the extension as a guest: a scripted `pairline host --folder DIR` CLI serves a
- * CRLF file; the guest's own checkout (this window's folder) holds the same file at the same
- * workspace-relative path, so the guest's editor is bound to the host's document. Both type at
- * once and converge with no heal; the file stays CRLF; the guest's save writes the host's file
- * and leaves the guest's document clean. Every wait is bounded; the relay and the CLI are stopped
+ * Co-editing with the extension as a guest: a scripted `pairline host --folder DIR` CLI shares a
+ * folder with a CRLF file; the guest opens it from its `pairline:` folder and its editor is bound
+ * to the host's document. Both type at once and converge with no heal; the file stays CRLF; the
+ * guest's save writes the host's file and leaves the guest's document clean. Every wait is bounded; the relay and the CLI are stopped
  * by this suite, also on failure.
  */
 import * as assert from 'node:assert/strict';
@@ -13,6 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 import type { PairlineApi } from '../../extension/api';
+import { authorityOf, PAIRLINE_SCHEME } from '../../extension/workspace/remote-paths';
 import { pairline, startCliHost, until, type CliGuest } from './support';
 
 const FILE = 'src/guest-coedit.txt';
@@ -53,8 +53,6 @@ describe('co-editing as a guest of a CLI host', function () {
   before(async () => {
     api = await pairline();
     if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
-    const local = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, ...FILE.split('/'));
-    fs.writeFileSync(local.fsPath, INITIAL);
     hostFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-cohost-'));
     fs.mkdirSync(path.join(hostFolder, 'src'));
     fs.writeFileSync(path.join(hostFolder, ...FILE.split('/')), INITIAL);
@@ -74,8 +72,10 @@ describe('co-editing as a guest of a CLI host', function () {
     fs.rmSync(hostFolder, { recursive: true, force: true });
   });
 
-  it('binds the guest\'s checkout of the file without dirtying it, then both type at once and converge', async () => {
-    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, ...FILE.split('/')));
+  it('binds the host\'s file opened from the pairline: folder without dirtying it, then both type at once and converge', async () => {
+    // The guest workspace adds the host's folder too; the document's URI does not depend on it.
+    const uri = vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: authorityOf(api.session!), path: `/${FILE}` });
+    const document = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(document);
     await until(`${FILE} bound on the guest`, () => api.testing.coEditing.boundPaths.includes(FILE), events());
     await api.testing.coEditing.whenIdle(document.uri);
@@ -101,7 +101,7 @@ describe('co-editing as a guest of a CLI host', function () {
   });
 
   it('the guest\'s save writes the host\'s file and leaves the guest\'s document clean', async () => {
-    const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.path.endsWith(FILE))!;
+    const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.scheme === PAIRLINE_SCHEME && candidate.uri.path.endsWith(FILE))!;
     assert.equal(document.isDirty, true);
     const saved = host!.waitForOutput((line) => line.event === 'saved' && line.file === FILE && line.clean === true, 30_000);
     assert.equal(await document.save(), true);
