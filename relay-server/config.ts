@@ -100,10 +100,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'max-participants', value: 'N', default: '16', description: 'Participants per session, host included (4409 beyond).' },
   { name: 'rate-limit', value: 'PER_SECOND', default: '200', description: 'Sustained messages per second per connection, all kinds together (token bucket refill rate).' },
   { name: 'rate-burst', value: 'N', default: '400', description: 'Messages a connection may send in a burst, all kinds together (token bucket size). Beyond: close 4429.' },
-  { name: 'rate-limits', value: 'KIND=RATE:BURST,…', default: 'presence=60:120,document=200:400,file=200:400,control=20:40', description: 'Token bucket per message family and connection: presence, document (sync, update), file (file, file-write), control (everything else). Beyond: close 4429 naming the family.' },
+  { name: 'rate-limits', value: 'KIND=RATE:BURST,…', default: 'control=50:100', shownDefault: 'control=50:100; presence, document and file follow --rate-limit/--rate-burst', description: 'Token bucket per message family and connection, e.g. presence=60:120: presence, document (sync, update), file (file, file-write), control (everything else). Beyond: close 4429 naming the family.' },
   { name: 'preauth-max-messages', value: 'N', default: '8', description: 'Messages a connection may send before it has joined, created or started waiting (4429 beyond).' },
   { name: 'preauth-max-bytes', value: 'BYTES', default: '131072', description: 'Bytes a connection may send before it has joined, created or started waiting (4413 beyond).' },
-  { name: 'connects-per-minute', value: 'N', default: '600', description: 'WebSocket upgrades accepted per client address per minute (HTTP 429 beyond); 0 turns the limit off.' },
+  { name: 'connects-per-minute', value: 'N', default: '3000', description: 'WebSocket upgrades accepted per client address per minute (HTTP 429 beyond); 0 turns the limit off.' },
   { name: 'trust-proxy', value: '[true|false]', default: 'false', boolean: true, description: 'Behind a reverse proxy: take the client address from the last X-Forwarded-For entry (for connects-per-minute). Leave off when clients reach the relay directly, or they could pick their own address.' },
   { name: 'allowed-origins', value: 'O1,O2', default: '', shownDefault: 'none', description: 'Browser origins (e.g. https://pair.example.com) allowed to open a WebSocket; * allows any. Upgrades with another Origin get HTTP 403. Requests without Origin (VS Code, the CLI) are always allowed.' },
   { name: 'max-sessions-per-token', value: 'N', default: '20', description: 'Live sessions one host access token may hold at once (token mode).' },
@@ -208,7 +208,7 @@ function buildConfig(raw: (name: string) => string | undefined): RelayConfig {
     maxSessionsPerToken: integer(raw, 'max-sessions-per-token', 1),
     maxBufferedBytes: integer(raw, 'max-buffered-bytes', 1024),
     shutdownTimeoutMs: integer(raw, 'shutdown-timeout-ms', 0),
-    rateLimits: parseRateLimits(raw('rate-limits') ?? ''),
+    rateLimits: parseRateLimits(raw('rate-limits') ?? '', { perSecond: integer(raw, 'rate-limit', 1), burst: integer(raw, 'rate-burst', 1) }),
     preAuthMaxMessages: integer(raw, 'preauth-max-messages', 3),
     preAuthMaxBytes: integer(raw, 'preauth-max-bytes', 1024),
     connectsPerMinute: integer(raw, 'connects-per-minute', 0),
@@ -224,9 +224,10 @@ function parseBoolean(name: string, text: string): boolean {
   throw new ConfigError(`--${name} (${envName(name)}) must be true or false, got "${text}"`);
 }
 
-function parseRateLimits(text: string): Record<RateKind, RateLimit> {
+function parseRateLimits(text: string, overall: RateLimit): Record<RateKind, RateLimit> {
   const defaults = OPTIONS.find((option) => option.name === 'rate-limits')?.default ?? '';
-  const limits = {} as Record<RateKind, RateLimit>;
+  // Families without their own entry follow the overall limit (so raising it raises them).
+  const limits: Record<RateKind, RateLimit> = { presence: overall, document: overall, file: overall, control: overall };
   for (const item of [...defaults.split(','), ...text.split(',')]) {
     if (item.trim() === '') continue;
     const match = /^\s*([a-z]+)\s*=\s*(\d+)\s*:\s*(\d+)\s*$/.exec(item);
