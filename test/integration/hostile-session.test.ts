@@ -223,7 +223,7 @@ describe('hostile connect storms', function () {
     await relay?.stop();
   });
 
-  it('answers more than connects-per-minute upgrades from one address with HTTP 429 (Retry-After)', async function () {
+  it('answers more than connects-per-minute upgrades from one address with HTTP 429', async function () {
     relay = await startRelay({ args: ['--connects-per-minute', '20'] });
     const opened: RawClient[] = [];
     try {
@@ -233,6 +233,24 @@ describe('hostile connect storms', function () {
       assert.match(refused.body, /at most 20 per minute/);
       const metrics = await (await fetch(`${relay.url}/metrics`)).text();
       assert.match(metrics, /pairline_upgrade_refusal_reasons_total\{reason="connect-rate"\} 1/);
+    } finally {
+      closeAll(...opened);
+    }
+  });
+
+  it('counts by the last X-Forwarded-For entry only with --trust-proxy; otherwise a client cannot pick its address', async function () {
+    await relay?.stop();
+    relay = await startRelay({ args: ['--connects-per-minute', '2', '--trust-proxy'] });
+    const opened: RawClient[] = [];
+    try {
+      const from = (address: string) => ({ headers: { 'X-Forwarded-For': `203.0.113.9, ${address}` } });
+      opened.push(await connect(relay.wsUrl, from('198.51.100.1')), await connect(relay.wsUrl, from('198.51.100.1')));
+      assert.equal((await refusedUpgrade(relay.wsUrl, from('198.51.100.1'))).status, 429);
+      opened.push(await connect(relay.wsUrl, from('198.51.100.2')));
+      await relay.stop();
+      relay = await startRelay({ args: ['--connects-per-minute', '2'] });
+      opened.push(await connect(relay.wsUrl, from('198.51.100.3')), await connect(relay.wsUrl, from('198.51.100.4')));
+      assert.equal((await refusedUpgrade(relay.wsUrl, from('198.51.100.5'))).status, 429, 'without --trust-proxy the header is ignored');
     } finally {
       closeAll(...opened);
     }
