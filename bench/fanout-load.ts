@@ -43,13 +43,20 @@ export class FanoutLoad {
     const started = monoMs();
     this.bodyPad = 'x'.repeat(bodyPad);
     let next = 0;
+    let failure: unknown;
     const lane = async (): Promise<void> => {
-      while (next < specs.length) {
+      while (next < specs.length && failure === undefined) {
         const spec = specs[next++];
-        if (spec) this.sessions.push(await this.connectSession(target, spec));
+        try {
+          if (spec) this.sessions.push(await this.connectSession(target, spec));
+        } catch (err) {
+          failure ??= err;
+        }
       }
     };
+    // Every lane settles before this returns, so a later disconnect() sees every socket opened.
     await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, lane));
+    if (failure !== undefined) throw failure;
     return { connected: this.sessions.reduce((total, session) => total + session.participants.length, 0), ms: monoMs() - started };
   }
 

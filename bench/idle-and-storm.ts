@@ -40,7 +40,6 @@ export async function measureIdleMemory(
     await inspector.collectGarbage();
     const rssAfter = sampleProcess(server.pid).rssBytes;
     const heapAfter = await inspector.heap();
-    await disconnectLoad(workers);
     const n = connected.connected;
     return {
       participants: n, perSession, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter,
@@ -50,6 +49,8 @@ export async function measureIdleMemory(
       settleMs,
     };
   } finally {
+    // Also after a failure: a half-connected load must not leak into the next measurement.
+    await disconnectLoad(workers).catch(() => undefined);
     inspector?.close();
     await server.stop();
   }

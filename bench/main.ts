@@ -108,10 +108,10 @@ async function fanoutPair(workers: readonly WorkerHandle[], starts: { pairline: 
     const server = await start();
     try {
       await connectLoad(workers, server, shape, tag);
-      const figures = await runLoad(workers, server, shape, timing);
-      await disconnectLoad(workers);
-      return figures;
+      return await runLoad(workers, server, shape, timing);
     } finally {
+      // Also after a failure: a half-connected load must not leak into the next measurement.
+      await disconnectLoad(workers).catch(() => undefined);
       await server.stop();
     }
   };
@@ -136,8 +136,8 @@ async function saturation(workers: readonly WorkerHandle[], start: Start, settin
       if (!ok) break;
       best = figures;
     }
-    await disconnectLoad(workers);
   } finally {
+    await disconnectLoad(workers).catch(() => undefined);
     await server.stop();
   }
   return { best, steps };
@@ -161,10 +161,10 @@ async function profileRelay(launcher: Launcher, workers: readonly WorkerHandle[]
       onEnd: () => { stopped = session.call('Profiler.stop'); },
     });
     const result = (await stopped) as { profile?: Profile } | undefined;
-    await disconnectLoad(workers);
     if (!result?.profile) throw new Error('the profiler returned no profile');
     return result.profile;
   } finally {
+    await disconnectLoad(workers).catch(() => undefined);
     inspector?.close();
     await server.stop();
   }
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
   let workers: WorkerHandle[] = [];
   try {
     const launcher = new Launcher(registry, snapshotRelay(scratch), await bundleFloor(scratch));
+    if (launcher.relayFlags.length > 0) out.splice(out.length - 1, 0, `- Relay flags added by the benchmark: \`${launcher.relayFlags.join(' ')}\` (every simulated participant connects from 127.0.0.1)`);
     const starts = { pairline: () => launcher.pairline(), floor: () => launcher.floor() };
     progress(`starting ${settings.workers} load workers`);
     workers = await startWorkers(registry, settings.workers);

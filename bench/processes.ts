@@ -2,7 +2,7 @@
  * Starting, measuring and stopping the processes under test. Every child is recorded in a
  * {@link ProcessRegistry} so the orchestrator can stop each one by pid on exit or Ctrl-C.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { monoMs } from './clock';
@@ -136,10 +136,15 @@ function launch(registry: ProcessRegistry, kind: 'pairline' | 'floor', args: str
 
 /** Starts the relays of this run: Pairline from the snapshot of its build, the floor from its bundle. */
 export class Launcher {
-  constructor(readonly registry: ProcessRegistry, readonly relayEntry: string, readonly floorBundle: string) {}
+  /** Relay flags every Pairline relay of the run gets (see {@link benchRelayFlags}). */
+  readonly relayFlags: readonly string[];
+
+  constructor(readonly registry: ProcessRegistry, readonly relayEntry: string, readonly floorBundle: string) {
+    this.relayFlags = benchRelayFlags(relayEntry);
+  }
 
   pairline(options: StartOptions = {}): Promise<RunningServer> {
-    return startPairline(this.registry, this.relayEntry, options);
+    return startPairline(this.registry, this.relayEntry, { ...options, args: [...this.relayFlags, ...(options.args ?? [])] });
   }
 
   floor(options: StartOptions = {}): Promise<RunningServer> {
@@ -149,6 +154,15 @@ export class Launcher {
   start(kind: 'pairline' | 'floor', options: StartOptions = {}): Promise<RunningServer> {
     return kind === 'pairline' ? this.pairline(options) : this.floor(options);
   }
+}
+
+/**
+ * Every simulated participant connects from 127.0.0.1, which a relay with a per-address connection
+ * limit would take for one abusive client: the limit is turned off when this build has it.
+ */
+function benchRelayFlags(relayEntry: string): string[] {
+  const help = spawnSync(process.execPath, [relayEntry, '--help'], { encoding: 'utf8', timeout: 30_000 });
+  return `${help.stdout}${help.stderr}`.includes('--connects-per-minute') ? ['--connects-per-minute', '0'] : [];
 }
 
 export interface ProcessSample {
