@@ -119,6 +119,8 @@ export interface ResumeState {
   readonly settings?: SessionSettings;
   /** Host only: the guests it knew, so they get their ids and roles back after a relay restart. */
   readonly roster?: readonly RosterEntry[];
+  /** Guest only: the secret whose hash the relay showed the host; claims our id back after a relay restart. */
+  readonly rejoinSecret?: string;
 }
 
 export interface SessionClientApi extends Disposable {

@@ -9,6 +9,7 @@ import {
   type RosterEntry, type SessionSettings,
 } from '../protocol';
 import type { ResumeState } from './api';
+import { RejoinSecret, rejoinFields } from './rejoin';
 
 /** The fixed facts of our membership (secrets included: never log this object). */
 export interface Membership {
@@ -29,8 +30,11 @@ export class ResumeBook {
   private joinedBefore = false;
   /** Host only: guests as last seen, offered to a restarted relay. */
   private knownGuests: RosterEntry[] = [];
+  /** Guest only: proves to a restarted relay that a previous participant id is really ours. */
+  private readonly rejoin: RejoinSecret;
 
   constructor(readonly membership: Membership, saved?: ResumeState) {
+    this.rejoin = new RejoinSecret(saved?.rejoinSecret);
     if (membership.side === 'host' && membership.hostSecret && deriveSessionId(membership.hostSecret) !== membership.session) {
       throw new Error('the host secret does not certify this session id');
     }
@@ -99,7 +103,7 @@ export class ResumeBook {
     if (this.membership.side !== 'host') return;
     this.knownGuests = roster
       .filter((entry): entry is Participant & { role: 'editor' | 'viewer' } => entry.role !== 'host')
-      .map(({ id, name, role, color }) => ({ id, name, role, color }));
+      .map(({ id, name, role, color, rejoinHash }) => ({ id, name, role, color, ...(rejoinHash ? { rejoinHash } : {}) }));
   }
 
   snapshot(): ResumeState {
@@ -109,14 +113,14 @@ export class ResumeBook {
       ...(this.participant ? { participant: this.participant } : {}),
       ...(this.resumeToken ? { resumeToken: this.resumeToken } : {}),
       ...(key ? { key } : {}),
-      ...(side === 'host' ? { hostSecret, settings, roster: [...this.knownGuests] } : {}),
+      ...(side === 'host' ? { hostSecret, settings, roster: [...this.knownGuests] } : { rejoinSecret: this.rejoin.secret }),
     };
   }
 
   private rejoinMessage(): ClientMessage {
     const { side, session, name, inviteSecret, hostSecret, settings } = this.membership;
+    if (side === 'guest') return { type: 'join', session, inviteSecret, name, ...rejoinFields(this.rejoin, this.participant) };
     const participant = this.participant ? { participant: this.participant } : {};
-    if (side === 'guest') return { type: 'join', session, inviteSecret, name, ...participant };
     if (!hostSecret || !settings) throw new Error('a host needs its host secret and settings');
     const roster = this.participant && this.knownGuests.length > 0 ? { roster: [...this.knownGuests] } : {};
     return { type: 'create', session, hostSecret, inviteHash: hashSecret(inviteSecret), name, settings, ...participant, ...roster };

@@ -85,14 +85,20 @@ describe('client resume', () => {
     assert.equal(r.errors.length, 0, 'a refused resume is routine, not an error for the person');
   });
 
-  it('after resume-failed a guest joins with its invite secret and previous id', async () => {
+  it('after resume-failed a guest joins with its invite secret, previous id and rejoin proof', async () => {
     const r = rig({ mode: { type: 'guest', invite } });
     void r.client.start();
+    const firstJoin = r.transport.last.sentOf('join')[0];
     await admit(r, joined(guest, [host]));
     await dropAndWelcome(r);
     await r.transport.last.receive({ type: 'error', code: 'resume-failed', message: 'token spent', ref: 'resume' });
     const join = r.transport.last.sentOf('join')[0]!;
-    assert.deepEqual(join, { type: 'join', session: invite.session, inviteSecret: invite.inviteSecret, name: 'Hana', participant: 'guest1' });
+    const { rejoinSecret, rejoinHash, ...rest } = join as typeof join & { rejoinSecret?: string; rejoinHash?: string };
+    assert.deepEqual(rest, { type: 'join', session: invite.session, inviteSecret: invite.inviteSecret, name: 'Hana', participant: 'guest1' });
+    // The claim carries the secret whose hash the first join announced, so only we can take the id back.
+    assert.ok(rejoinSecret, 'a join claiming an id carries the rejoin secret');
+    assert.equal(rejoinHash, hashSecret(rejoinSecret));
+    if (firstJoin) assert.equal((firstJoin as { rejoinHash?: string }).rejoinHash, rejoinHash);
   });
 
   it('a fresh join after a relay restart starts counting from the relay\'s seq', async () => {
@@ -117,7 +123,8 @@ describe('client resume', () => {
     const first = joined(guest, [host], { seq: 3 });
     await admit(r, first);
     assert.equal(saved.length, 1);
-    const state = JSON.parse(JSON.stringify(saved[0])) as ResumeState;
+    const { rejoinSecret, ...state } = JSON.parse(JSON.stringify(saved[0])) as ResumeState;
+    assert.match(String(rejoinSecret), /^[A-Za-z0-9_-]{43}$/, 'a guest persists its rejoin secret');
     assert.deepEqual(state, {
       version: 1, relay: 'http://relay.test', session: invite.session, name: 'Hana', side: 'guest',
       inviteSecret: invite.inviteSecret, lastSeq: 3, participant: 'guest1', resumeToken: first.resumeToken,
@@ -125,7 +132,7 @@ describe('client resume', () => {
     r.client.dispose();
     assert.equal(r.transport.last.closedWith?.code, 1001, 'dispose is not a leave: the relay keeps our place');
 
-    const again = rig({ mode: { type: 'guest', invite }, resumeState: state });
+    const again = rig({ mode: { type: 'guest', invite }, resumeState: { ...state, ...(rejoinSecret ? { rejoinSecret } : {}) } });
     void again.client.start();
     await flushMicrotasks();
     await again.transport.last.receive(welcome());
