@@ -5,84 +5,19 @@
  * is back.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CliProcess } from '../support/cli-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
-const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
-const FAST_ENV = {
-  PAIRLINE_PING_MS: '200', PAIRLINE_DEAD_AFTER_MS: '1500', PAIRLINE_BACKOFF_BASE_MS: '50',
-  PAIRLINE_BACKOFF_CAP_MS: '300', PAIRLINE_CONNECT_TIMEOUT_MS: '1500', PAIRLINE_STABLE_AFTER_MS: '1000',
-};
-
-type CliEvent = Record<string, unknown> & { event: string };
-
-class CliProcess {
-  readonly events: CliEvent[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcess;
-  private readonly waiters = new Set<() => void>();
-  private stderr = '';
-  private nextId = 0;
-
-  constructor(args: string[]) {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PAIRLINE_')));
-    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, ...FAST_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    let pending = '';
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => {
-      pending += chunk;
-      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
-        this.events.push(JSON.parse(pending.slice(0, newline)) as CliEvent);
-        pending = pending.slice(newline + 1);
-        for (const wake of [...this.waiters]) wake();
-      }
-    });
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (chunk: string) => { this.stderr = (this.stderr + chunk).slice(-3000); });
-  }
-
-  waitFor(predicate: (event: CliEvent) => boolean, what: string, options: { after?: number; timeoutMs?: number } = {}): Promise<CliEvent> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.events.slice(options.after ?? 0).find(predicate);
-        if (!found) return;
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr}`));
-      }, options.timeoutMs ?? 15_000);
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  /** Sends a command and resolves with its result (rejects on its error event). */
-  async command(line: Record<string, unknown>): Promise<CliEvent> {
-    const id = `c${this.nextId++}`;
-    this.child.stdin!.write(`${JSON.stringify({ ...line, id })}\n`);
-    const answer = await this.waitFor((event) => (event.event === 'result' || event.event === 'error') && event.id === id, `the answer to ${String(line.cmd)}`);
-    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
-    return answer;
-  }
-
-  async text(file: string): Promise<string> {
-    const mark = this.events.length;
-    await this.command({ cmd: 'text', file });
-    const event = await this.waitFor((candidate) => candidate.event === 'text' && candidate.file === file, 'the text', { after: mark });
-    assert.equal(event.heals, 0, 'no heal was needed');
-    return String(event.text);
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
+/** The participant's text of `file`, asserting that no heal was ever needed. */
+async function textOf(participant: CliProcess, file: string): Promise<string> {
+  const mark = participant.events.length;
+  await participant.command({ cmd: 'text', file });
+  const event = await participant.waitFor((candidate) => candidate.event === 'text' && candidate.file === file, 'the text', { after: mark });
+  assert.equal(event.heals, 0, 'no heal was needed');
+  return String(event.text);
 }
 
 /** Polls both texts (each poll awaits the processes' answers) until they are equal and pass `accept`. */
@@ -90,7 +25,7 @@ async function converged(file: string, participants: CliProcess[], accept: (text
   const deadline = Date.now() + timeoutMs;
   let texts: string[] = [];
   while (Date.now() < deadline) {
-    texts = await Promise.all(participants.map((participant) => participant.text(file)));
+    texts = await Promise.all(participants.map((participant) => textOf(participant, file)));
     if (texts.every((text) => text === texts[0]) && accept(texts[0])) return texts[0];
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -177,7 +112,7 @@ describe('pairline CLI co-editing through the real relay', function () {
 
     await guest.command({ cmd: 'edit', file: 'offline.txt', offset: 0, insert: 'guest-offline ' });
     await host.command({ cmd: 'edit', file: 'offline.txt', offset: 'middle\n'.length, insert: 'host-offline\n' });
-    assert.equal(await guest.text('offline.txt'), 'guest-offline middle\n');
+    assert.equal(await textOf(guest, 'offline.txt'), 'guest-offline middle\n');
 
     relay = await startRelay({ port });
     const text = await converged('offline.txt', [host, guest], (candidate) => candidate.includes('guest-offline') && candidate.includes('host-offline'), 30_000);
@@ -195,7 +130,7 @@ describe('pairline CLI co-editing through the real relay', function () {
     await viewer.command({ cmd: 'open', file: 'read.txt' });
     await assert.rejects(viewer.command({ cmd: 'edit', file: 'read.txt', offset: 0, insert: 'x' }), /read-only/);
     await assert.rejects(viewer.command({ cmd: 'save', file: 'read.txt' }), /read-only/);
-    assert.equal(await host.text('read.txt'), 'read only');
+    assert.equal(await textOf(host, 'read.txt'), 'read only');
   });
 });
 

@@ -7,14 +7,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { CliParticipant } from '../support/relay-cli';
+import { CliProcess } from '../support/cli-process';
 import { encodings, scanProcessMemory } from '../support/relay-memory';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 describe('trust: the relay never holds plaintext', function () {
   this.timeout(60_000);
   let relay: RunningRelay | undefined;
-  const participants: CliParticipant[] = [];
+  const participants: CliProcess[] = [];
 
   afterEach(async function () {
     await Promise.all(participants.splice(0).map((participant) => participant.stop()));
@@ -26,13 +26,13 @@ describe('trust: the relay never holds plaintext', function () {
     relay = await startRelay({ args: ['--log-level', 'trace'] });
     const marker = `PLAINTEXT-MARKER-${randomBytes(12).toString('hex')}`;
     const hostName = `Hana-${randomBytes(6).toString('hex')}`;
-    const host = new CliParticipant(['host', '--relay', relay.url, '--name', hostName]);
+    const host = new CliProcess(['host', '--relay', relay.url, '--name', hostName]);
     participants.push(host);
     const invite = await host.waitFor((event) => event.event === 'invite', 'the invite');
     const link = String(invite.link);
     assert.match(link, /#s=[A-Za-z0-9_-]+&k=[A-Za-z0-9_-]{43}/, 'the default invite carries a payload key in its fragment');
     assert.match(String(invite.safetyCode), /^\d{4}-\d{4}-\d{4}$/);
-    const guest = new CliParticipant(['join', link, '--name', 'Gus']);
+    const guest = new CliProcess(['join', link, '--name', 'Gus']);
     participants.push(guest);
     await guest.waitFor((event) => event.event === 'joined', 'the guest joined');
     await host.waitFor((event) => event.event === 'roster' && event.change === 'joined', 'the guest on the roster');
@@ -72,11 +72,11 @@ describe('trust: the relay never holds plaintext', function () {
   it('positive control for the scan itself: with --no-encrypt the marker IS found in the relay\'s memory', async function () {
     relay = await startRelay();
     const marker = `CLEAR-MARKER-${randomBytes(12).toString('hex')}`;
-    const host = new CliParticipant(['host', '--relay', relay.url, '--name', 'Hana', '--no-encrypt']);
+    const host = new CliProcess(['host', '--relay', relay.url, '--name', 'Hana', '--no-encrypt']);
     participants.push(host);
     const invite = await host.waitFor((event) => event.event === 'invite', 'the invite');
     assert.doesNotMatch(String(invite.link), /k=/);
-    const guest = new CliParticipant(['join', String(invite.link), '--name', 'Gus']);
+    const guest = new CliProcess(['join', String(invite.link), '--name', 'Gus']);
     participants.push(guest);
     await guest.waitFor((event) => event.event === 'joined', 'the guest joined');
     host.send({ cmd: 'presence', file: `src/${marker}.ts`, selections: [] });

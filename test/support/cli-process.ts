@@ -21,6 +21,7 @@ export class CliProcess {
   private readonly child: ChildProcess;
   private readonly waiters = new Set<() => void>();
   private stderr = '';
+  private nextId = 0;
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PAIRLINE_')));
@@ -55,10 +56,20 @@ export class CliProcess {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
         reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr}`));
-      }, options.timeoutMs ?? 10_000);
+      }, options.timeoutMs ?? 15_000);
       this.waiters.add(check);
       check();
     });
+  }
+
+  /** Sends a command with a fresh id and resolves with its result (rejects on its error event). */
+  async command(line: Record<string, unknown>, timeoutMs?: number): Promise<CliEvent> {
+    const id = `c${this.nextId++}`;
+    this.send({ ...line, id });
+    const answer = await this.waitFor((event) => (event.event === 'result' || event.event === 'error') && event.id === id,
+      `the answer to ${String(line.cmd)}`, timeoutMs === undefined ? {} : { timeoutMs });
+    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
+    return answer;
   }
 
   send(line: unknown): void {
