@@ -107,6 +107,7 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
     const client = this.sessions.client;
     const alive = [stored?.side === 'guest' ? stored.session : undefined, client?.state !== 'ended' ? client?.session : undefined];
     const isStale = (folder: FolderLike) => folder.scheme === PAIRLINE_SCHEME && !alive.some((session) => sameSession(folder.authority, session));
+    await closeEditors(isStale);
     if (!folderLikes().some(isStale)) return;
     this.log.info('removing pairline: folders of sessions that are gone');
     if (await this.removeFolders(isStale)) void vscode.window.showWarningMessage(ENDED_FOLDER_MESSAGE);
@@ -184,11 +185,14 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
     const session = client.session;
     if (!session) return;
     if (this.active?.session === session) this.disposeFiles();
-    if (!folderLikes().some((folder) => folder.scheme === PAIRLINE_SCHEME && sameSession(folder.authority, session))) return;
+    const ofSession = (folder: FolderLike) => folder.scheme === PAIRLINE_SCHEME && sameSession(folder.authority, session);
+    // Its files cannot be read any more: close their editors instead of leaving them failing.
+    await closeEditors(ofSession);
+    if (!folderLikes().some(ofSession)) return;
     this.log.info('the session ended: removing its folders from the workspace');
     // Removing the first folder restarts the extension host: never come back to an ended session.
     await this.secrets.setResumeState(undefined);
-    const removed = await this.removeFolders((folder) => folder.scheme === PAIRLINE_SCHEME && sameSession(folder.authority, session));
+    const removed = await this.removeFolders(ofSession);
     if (!removed) this.log.warn('VS Code did not remove the session\'s folders');
     // "You left/ended the session." is already said by the command that did it.
     if (removed && !change.reason.startsWith('You ')) void vscode.window.showWarningMessage(ENDED_FOLDER_MESSAGE);
@@ -307,6 +311,31 @@ async function updateFolders(compute: () => FolderChange | undefined): Promise<b
       subscription?.dispose();
     }
   }
+}
+
+/**
+ * Closes every tab showing a file `which` matches (both sides of a diff count). Unsaved co-edited
+ * text can no longer be saved there (the host holds the shared text), so those editors are
+ * reverted as they close instead of blocking the removal on a "save changes?" dialog.
+ */
+async function closeEditors(which: (folder: FolderLike) => boolean): Promise<void> {
+  const matches = (uri: vscode.Uri) => which({ scheme: uri.scheme, authority: uri.authority, path: uri.path });
+  const tabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tabUris(tab).some(matches));
+  for (const document of vscode.workspace.textDocuments.filter((candidate) => candidate.isDirty && matches(candidate.uri))) {
+    const tab = tabs().find((candidate) => candidate.input instanceof vscode.TabInputText && candidate.input.uri.toString() === document.uri.toString());
+    if (!tab) continue;
+    await vscode.window.showTextDocument(document, { viewColumn: tab.group.viewColumn, preview: false });
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
+  const rest = tabs();
+  if (rest.length > 0) await vscode.window.tabGroups.close(rest, true);
+}
+
+function tabUris(tab: vscode.Tab): vscode.Uri[] {
+  const input: unknown = tab.input;
+  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputNotebook) return [input.uri];
+  if (input instanceof vscode.TabInputTextDiff || input instanceof vscode.TabInputNotebookDiff) return [input.original, input.modified];
+  return [];
 }
 
 function folderLikes(): FolderLike[] {
