@@ -200,6 +200,16 @@ export class GuestWorkspace implements vscode.Disposable, RemoteFilesSource {
 
   /** Removes every folder matching `which`, one contiguous run per workspace change. */
   private async removeFolders(which: (folder: FolderLike) => boolean): Promise<boolean> {
+    const folders = folderLikes();
+    if (vscode.env.uiKind === vscode.UIKind.Web && folders.length > 0 && folders.every(which)) {
+      // In the browser, changing the first folder reloads the page right away, and the edit of the
+      // untitled workspace file did not survive that reload: the next window still had the folder
+      // and had to remove it again (a second reload). Closing the workspace reloads once, into an
+      // empty window. (On the desktop this would ask to save the untitled workspace: edit it there.)
+      this.log.info('closing the workspace: it only holds folders being removed');
+      await vscode.commands.executeCommand('workbench.action.closeFolder');
+      return true;
+    }
     let removedAny = false;
     for (let round = 0; round < 16; round++) {
       const removed = await updateFolders(() => {
