@@ -124,7 +124,9 @@ export function afterClose(code: number, reason: string, side: 'host' | 'guest',
       return { action: 'stop', reason: policy.explanation };
     case 'wait-for-host':
       return side === 'host'
-        ? { ...retry, reason: 'The relay does not have the session (it restarted?); registering it again.', forgetToken: true }
+        // The relay answered, so it is up: re-register at once rather than after a backoff wait
+        // (guests are waiting for exactly this). `create` never answers 4404, so this cannot spin.
+        ? { ...retry, reason: 'The relay does not have the session (it restarted?); registering it again.', forgetToken: true, immediate: true }
         : { ...retry, state: 'waiting-for-host', forgetToken: true };
     case 'retry-now':
       return { ...retry, immediate: true };

@@ -31,9 +31,10 @@ describe('client close handling', () => {
 
   it('4404: a guest waits for the host, the host re-registers; both forget the dead token', () => {
     const guest = afterClose(CloseCode.NoSuchSession, '', 'guest', false);
-    assert.ok(guest.action === 'retry' && guest.state === 'waiting-for-host' && guest.forgetToken);
+    assert.ok(guest.action === 'retry' && guest.state === 'waiting-for-host' && guest.forgetToken && !guest.immediate);
     const host = afterClose(CloseCode.NoSuchSession, '', 'host', false);
-    assert.ok(host.action === 'retry' && host.state === 'reconnecting' && host.forgetToken);
+    // The relay is up and lacks only the session: the host re-registers at once, without backoff.
+    assert.ok(host.action === 'retry' && host.state === 'reconnecting' && host.forgetToken && host.immediate);
     assert.match(host.reason, /registering it again/);
   });
 
