@@ -8,8 +8,9 @@
  * - Guest: documents of the session's `pairline:` folder (and of a local checkout mapped by the
  *   WorkspaceMapping) are subscribed and bound when they open; saving one asks the host to save
  *   first (onWillSave), so both ends are clean afterwards.
- * - Viewers: the `pairline:` file system is read-only for them, and the engine refuses their
- *   edits (here, at the relay and at the host).
+ * - Viewers: the `pairline:` file system is read-only for them, their bound editors are made
+ *   read-only (see {@link ReadOnlyEditors}), and the engine refuses their edits (here, at the
+ *   relay and at the host).
  */
 import { promises as fs } from 'node:fs';
 import * as nodePath from 'node:path';
@@ -25,6 +26,7 @@ import type { Settings } from '../settings';
 import type { WorkspaceMapping } from '../workspace-mapping';
 import { PAIRLINE_SCHEME, sameSession, wirePathOf } from '../workspace/remote-paths';
 import { DocumentBinding } from './document-binding';
+import { ReadOnlyEditors } from './read-only-editors';
 
 /** How long a host save waits for guests' edits still on their way into its editor. */
 const SAVE_SETTLE_MS = 3_000;
@@ -39,6 +41,7 @@ export class CoEditing implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private clientSubscriptions: { dispose(): void }[] = [];
   private healsBefore = 0;
+  private readonly readOnlyEditors: ReadOnlyEditors;
 
   constructor(
     private readonly sessions: SessionManager,
@@ -46,6 +49,7 @@ export class CoEditing implements vscode.Disposable {
     private readonly settings: Settings,
     private readonly log: Logger,
   ) {
+    this.readOnlyEditors = new ReadOnlyEditors((key) => this.bindings.get(key), log);
     this.subscriptions.push(
       sessions.onDidChangeClient((client) => this.watchClient(client)),
       vscode.workspace.onDidOpenTextDocument((document) => this.documentOpened(document)),
@@ -53,6 +57,7 @@ export class CoEditing implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((event) => this.bindings.get(event.document.uri.toString())?.changed(event)),
       vscode.workspace.onWillSaveTextDocument((event) => this.willSave(event)),
       vscode.workspace.onDidSaveTextDocument((document) => this.didSave(document)),
+      vscode.window.onDidChangeActiveTextEditor(() => this.refreshReadOnly()),
     );
     this.watchClient(sessions.client);
   }
@@ -102,7 +107,16 @@ export class CoEditing implements vscode.Disposable {
       client.onDidChangeState((change) => {
         if (change.state === 'ended') this.stopEngine();
       }),
+      client.onDidChangeRoster((change) => {
+        // Our own role changed (viewer ↔ editor).
+        if (change.participant.id === client.me?.id && change.change === 'updated') this.refreshReadOnly();
+      }),
     );
+  }
+
+  /** A guest's bound editors follow its role (read-only for a viewer). */
+  private refreshReadOnly(): void {
+    if (this.side === 'guest') this.readOnlyEditors.refresh(this.bindings.entries());
   }
 
   private startEngine(client: SessionClientApi, side: 'host' | 'guest'): void {
@@ -253,13 +267,14 @@ export class CoEditing implements vscode.Disposable {
         shared.dispose();
         return undefined;
       }
-      const binding = await DocumentBinding.bind(document, shared, this.log);
+      const binding = await DocumentBinding.bind(document, shared, this.log, () => this.readOnlyEditors.mayBeReadOnly(key, shared));
       if (this.engine !== engine || document.isClosed) {
         binding.dispose();
         return undefined;
       }
       this.bindings.set(key, binding);
       this.log.info('co-editing a document', { path, readOnly: shared.readOnly });
+      this.refreshReadOnly();
       return binding;
     })().finally(() => this.binding.delete(key));
     this.binding.set(key, pending);

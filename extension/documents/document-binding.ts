@@ -18,7 +18,12 @@ export class DocumentBinding implements vscode.Disposable {
   private readonly sync: EditorSync;
   private readonly subscriptions: { dispose(): void }[] = [];
 
-  private constructor(readonly document: vscode.TextDocument, readonly shared: SharedDocument, private readonly log: Logger) {
+  private constructor(
+    readonly document: vscode.TextDocument,
+    readonly shared: SharedDocument,
+    private readonly log: Logger,
+    editorMayBeReadOnly: () => boolean,
+  ) {
     const port: EditorPort = {
       apply: (edits) => {
         if (document.isClosed) return Promise.resolve(false);
@@ -29,8 +34,9 @@ export class DocumentBinding implements vscode.Disposable {
         // step on VS Code's side: refused (false) when the user typed meanwhile, and EditorSync
         // moves on from there. A WorkspaceEdit is checked too, but VS Code may recompute its
         // ranges asynchronously and apply them after a keystroke; only hidden documents (where
-        // nobody types) use it.
-        const editor = vscode.window.visibleTextEditors.find((candidate) => candidate.document === document);
+        // nobody types) use it, and read-only ones (nobody can type): a read-only editor drops a
+        // TextEditor.edit but still reports it applied, while a WorkspaceEdit goes to the document.
+        const editor = editorMayBeReadOnly() ? undefined : vscode.window.visibleTextEditors.find((candidate) => candidate.document === document);
         if (editor) {
           return Promise.resolve(editor.edit((builder) => {
             for (const { range, insert } of ranges) builder.replace(range, insert);
@@ -53,7 +59,7 @@ export class DocumentBinding implements vscode.Disposable {
    * Binds after making the editor's EOL the shared text's, so VS Code's normalisation never
    * changes what the binding applies.
    */
-  static async bind(document: vscode.TextDocument, shared: SharedDocument, log: Logger): Promise<DocumentBinding> {
+  static async bind(document: vscode.TextDocument, shared: SharedDocument, log: Logger, editorMayBeReadOnly: () => boolean): Promise<DocumentBinding> {
     const eol = eolOf(shared.text);
     const wanted = eol === '\r\n' ? vscode.EndOfLine.CRLF : vscode.EndOfLine.LF;
     if (eol !== undefined && document.eol !== wanted && !document.isClosed) {
@@ -61,7 +67,7 @@ export class DocumentBinding implements vscode.Disposable {
       edit.set(document.uri, [vscode.TextEdit.setEndOfLine(wanted)]);
       if (!await vscode.workspace.applyEdit(edit)) log.warn('could not set the editor\'s line endings to the shared document\'s', { path: shared.path });
     }
-    return new DocumentBinding(document, shared, log);
+    return new DocumentBinding(document, shared, log, editorMayBeReadOnly);
   }
 
   get idle(): boolean {

@@ -1,0 +1,115 @@
+/**
+ * A guest whose bound document has unsaved changes is made a viewer by a scripted CLI host: its
+ * editor turns read-only (VS Code never re-reads the read-only state of a document with unsaved
+ * changes, so the binding must do it), the host's edits still reach it, and once made an editor
+ * again it can type. Every wait is bounded; the relay and the CLI are stopped by this suite, also
+ * on failure.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { startRelay, type RunningRelay } from '../support/relay-process';
+import type { PairlineApi } from '../../extension/api';
+import { authorityOf, PAIRLINE_SCHEME } from '../../extension/workspace/remote-paths';
+import { pairline, startCliHost, until, type CliGuest } from './support';
+
+const FILE = 'src/viewer.txt';
+
+describe('co-editing as a guest made a viewer and an editor again', function () {
+  let api: PairlineApi;
+  let relay: RunningRelay | undefined;
+  let host: CliGuest | undefined;
+  let hostFolder: string;
+  let commandId = 0;
+  const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
+
+  async function command(line: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = `vh${commandId++}`;
+    host!.send({ ...line, id });
+    const answer = await host!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
+    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
+    return answer;
+  }
+
+  /**
+   * Tries to type `letter` at the end of the editor, then lets the host insert a marker and waits
+   * for it: change events arrive in order, so whether the letter got in is known by then.
+   */
+  async function typed(editor: vscode.TextEditor, letter: string, marker: string): Promise<boolean> {
+    const document = editor.document;
+    let inserted = false;
+    const listener = vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document === document && event.contentChanges.some((change) => change.text.includes(letter))) inserted = true;
+    });
+    try {
+      const end = document.lineAt(document.lineCount - 1).range.end;
+      await editor.edit((builder) => builder.insert(end, letter), { undoStopBefore: false, undoStopAfter: false });
+      await command({ cmd: 'edit', file: FILE, offset: 0, insert: marker });
+      await until(`the host's ${marker} in the guest's editor`, () => document.getText().includes(marker), events());
+      return inserted;
+    } finally {
+      listener.dispose();
+    }
+  }
+
+  before(async () => {
+    api = await pairline();
+    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
+    hostFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-viewer-'));
+    fs.mkdirSync(path.join(hostFolder, 'src'));
+    fs.writeFileSync(path.join(hostFolder, ...FILE.split('/')), 'first\nsecond\n');
+    relay = await startRelay();
+    host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
+    const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
+    await command({ cmd: 'open', file: FILE });
+    assert.equal(await vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string), true);
+    assert.equal(api.role, 'editor');
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+    await host?.stop();
+    await relay?.stop();
+    fs.rmSync(hostFolder, { recursive: true, force: true });
+  });
+
+  it('an unsaved document\'s editor turns read-only for a viewer, still shows the host\'s edits, and takes typing again for an editor', async () => {
+    const uri = vscode.Uri.from({ scheme: PAIRLINE_SCHEME, authority: authorityOf(api.session!), path: `/${FILE}` });
+    const document = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(document);
+    await until(`${FILE} bound on the guest`, () => api.testing.coEditing.boundPaths.includes(FILE), events());
+    await api.testing.coEditing.whenIdle(document.uri);
+    assert.equal(await typed(editor, 'E', 'M1'), true, 'an editor types');
+    assert.equal(document.isDirty, true, 'unsaved changes: VS Code will not re-read the file');
+
+    const me = api.me!.id;
+    await command({ cmd: 'role', participant: me, role: 'viewer' });
+    await until('the guest is a viewer', () => api.role === 'viewer', events());
+    // The read-only state arrives through a command on the active editor: bounded retries.
+    let refusedOnce = false;
+    for (let attempt = 0; attempt < 20 && !refusedOnce; attempt++) refusedOnce = !await typed(editor, `V${attempt}`, `M2.${attempt}`);
+    assert.ok(refusedOnce, 'the viewer\'s editor refused typing');
+    assert.equal(await typed(editor, 'W', 'M3'), false, 'and keeps refusing it, while the host\'s edits come in');
+    assert.equal(api.heals, 0);
+
+    await command({ cmd: 'role', participant: me, role: 'editor' });
+    await until('the guest is an editor again', () => api.role === 'editor', events());
+    let accepted = false;
+    for (let attempt = 0; attempt < 20 && !accepted; attempt++) accepted = await typed(editor, `Z${attempt}`, `M4.${attempt}`);
+    assert.ok(accepted, 'the editor takes typing again');
+    let same = false;
+    for (const deadline = Date.now() + 30_000; !same && Date.now() < deadline;) {
+      await api.testing.coEditing.whenIdle(document.uri);
+      const expected = document.getText();
+      const id = `text${commandId++}`;
+      host!.send({ cmd: 'text', file: FILE, id });
+      await host!.waitForOutput((output) => output.event === 'result' && output.id === id, 30_000);
+      same = await host!.waitForOutput((output) => output.event === 'text' && output.text === expected, 1_000).then(() => true, () => false);
+    }
+    assert.ok(same, 'the host has what the guest typed');
+    assert.equal(api.heals, 0);
+  });
+});
