@@ -3,37 +3,15 @@
  * links and a relay crash. Every wait is for an event, bounded by a timeout.
  */
 import assert from 'node:assert/strict';
-import type { Event } from '../../client/events';
 import type { RemotePresence, StateChange } from '../../client/api';
 import { silentLogger, systemClock } from '../../client/ports';
 import { SessionClient, type SessionClientOptions } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { startRelay, type RunningRelay } from '../support/relay-process';
+import { FAST, waitFor, waitUntil } from '../support/client-events';
 
 /** Short timings so a "dead link" takes a second, not twenty. */
-const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
-
-function waitFor<T>(event: Event<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 8_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const subscription = event((value) => {
-      if (!predicate(value)) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(value);
-    });
-  });
-}
-
-/** Like waitFor, for a condition that may already hold: checked now, then after each event. */
-function waitUntil<T>(event: Event<T>, condition: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
-  if (condition()) return Promise.resolve();
-  return waitFor(event, () => condition(), what, timeoutMs).then(() => undefined);
-}
 
 describe('client against the real relay (chaos proxy)', function () {
   this.timeout(30_000);
@@ -182,8 +160,8 @@ describe('client against the real relay (chaos proxy)', function () {
     const received = collectUpdates(guest);
     proxy!.delay(150);
     // Both directions are delayed, so a ping's round trip takes at least 300 ms.
-    const trip = await waitFor(guest.onDidMeasureRoundTrip, (value) => value.lastMs >= 300, 'a slow round trip');
-    assert.ok(trip.lastMs < 1_000, `round trip ${trip.lastMs} ms`);
+    // Only the lower bound is a property; an upper bound would be a timing, flaky on a shared machine.
+    await waitFor(guest.onDidMeasureRoundTrip, (value) => value.lastMs >= 300, 'a slow round trip');
     await sendUpdates(host, 1, 20);
     await waitUntil(guest.onDidReceive, () => received.length >= 20, 'twenty delayed updates');
     assert.deepEqual(received, Array.from({ length: 20 }, (_, i) => `u${i + 1}`));

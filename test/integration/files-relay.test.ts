@@ -9,7 +9,6 @@ import { promises as fs } from 'node:fs';
 import * as nodePath from 'node:path';
 import { encodePayload, parsePayload } from '../../protocol';
 import { FilePayloadSchema } from '../../protocol/file-payloads';
-import type { Event } from '../../client/events';
 import { HostFileServer } from '../../client/files/host-file-server';
 import { RemoteFileError } from '../../client/files/remote-file-error';
 import { RemoteFiles } from '../../client/files/remote-files';
@@ -18,21 +17,7 @@ import { SessionClient, type SessionClientOptions } from '../../client/session-c
 import { WebSocketTransport } from '../../client/ws-transport';
 import { makeFolderFixture, type FolderFixture } from '../support/files-pair';
 import { startRelay, type RunningRelay } from '../support/relay-process';
-
-function waitFor<T>(event: Event<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 8_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const subscription = event((value) => {
-      if (!predicate(value)) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(value);
-    });
-  });
-}
+import { waitFor } from '../support/client-events';
 
 async function rejection(promise: Promise<unknown>): Promise<RemoteFileError> {
   try {

@@ -11,14 +11,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Event } from '../../client/events';
 import { silentLogger, systemClock } from '../../client/ports';
 import { SessionClient } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
 import { freePort, startRedis, type RunningRedis } from '../support/redis-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
+import { FAST, waitFor } from '../support/client-events';
 
-const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
 const SITE = path.resolve(__dirname, '..', '..', 'docs', 'nginx', 'multi-relay.conf');
 
 interface RunningNginx {
@@ -83,21 +82,6 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-function waitFor<T>(event: Event<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const subscription = event((value) => {
-      if (!predicate(value)) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(value);
-    });
   });
 }
 

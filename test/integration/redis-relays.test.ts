@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import type { Event } from '../../client/events';
 import type { RosterChange, StateChange } from '../../client/api';
 import { silentLogger, systemClock } from '../../client/ports';
 import { SessionClient, type SessionClientOptions } from '../../client/session-client';
@@ -16,29 +15,9 @@ import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { closeAll, connectHello, hostSession, newSessionSecrets, type RawClient } from '../support/relay-client';
 import { startRedis, type RunningRedis } from '../support/redis-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
+import { FAST, waitFor, waitUntil } from '../support/client-events';
 
 /** Short client timings so a lost relay is noticed in a second. */
-const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
-
-function waitFor<T>(event: Event<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const subscription = event((value) => {
-      if (!predicate(value)) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(value);
-    });
-  });
-}
-
-function waitUntil<T>(event: Event<T>, condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  if (condition()) return Promise.resolve();
-  return waitFor(event, () => condition(), what, timeoutMs).then(() => undefined);
-}
 
 describe('relay processes sharing sessions through Redis', function () {
   this.timeout(60_000);
