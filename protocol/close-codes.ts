@@ -102,7 +102,8 @@ export function closePolicy(code: number, reason = ''): ClosePolicy {
     case CloseCode.SessionFull:
       return { action: 'stop', explanation: `The session is full${detail}. Ask the host to remove someone or raise the relay's participant limit.` };
     case CloseCode.SessionEnded:
-      return { action: 'stop', explanation: `The host ended the session${detail}.` };
+      // The relay's usual reason repeats the sentence; other reasons (the host never came back) add to it.
+      return { action: 'stop', explanation: reason && !/^the host ended/i.test(reason) ? `The session ended: ${reason}.` : 'The host ended the session.' };
     case CloseCode.UpgradeRequired:
       return { action: 'stop', explanation: `This relay speaks a different Pairline protocol${detail}. Update the Pairline extension (or ask the relay's operator to update the relay).` };
     case CloseCode.RateLimited:
