@@ -108,12 +108,8 @@ export class Sessions {
 
   async join(peer: Peer, message: ClientMessageOf<'join'>): Promise<void> {
     if (this.rejectIfMember(peer, message.type)) return;
-    const record = await this.store.get(message.session);
-    if (!record) {
-      if (this.refuseIfEnded(peer, message.session)) return;
-      peer.close(CloseCode.NoSuchSession, 'no such session on this relay (yet)');
-      return;
-    }
+    const record = await this.existingSession(peer, message.session);
+    if (!record) return;
     const invite = checkInvite(record, message.inviteSecret, this.now());
     if (!invite.ok) {
       peer.close(CloseCode.Unauthorized, invite.reason);
@@ -157,12 +153,8 @@ export class Sessions {
 
   async resume(peer: Peer, message: ClientMessageOf<'resume'>): Promise<void> {
     if (this.rejectIfMember(peer, message.type)) return;
-    const record = await this.store.get(message.session);
-    if (!record) {
-      if (this.refuseIfEnded(peer, message.session)) return;
-      peer.close(CloseCode.NoSuchSession, 'no such session on this relay (yet)');
-      return;
-    }
+    const record = await this.existingSession(peer, message.session);
+    if (!record) return;
     const tokenHash = hashSecret(message.resumeToken);
     if (wasRemovedToken(record, tokenHash)) {
       peer.close(CloseCode.Forbidden, 'the host removed you from this session');
@@ -464,11 +456,14 @@ export class Sessions {
   }
 
   /** True (and the peer closed with 4410) when the session ended recently. */
-  private refuseIfEnded(peer: Peer, session: string): boolean {
+  /** The session a guest joins or resumes, or undefined after closing the peer: 4410 if it ended recently, else 4404. */
+  private async existingSession(peer: Peer, session: string): Promise<SessionRecord | undefined> {
+    const record = await this.store.get(session);
+    if (record) return record;
     const until = this.ended.get(session);
-    if (until === undefined || until <= this.now()) return false;
-    peer.close(CloseCode.SessionEnded, 'the host ended this session');
-    return true;
+    if (until !== undefined && until > this.now()) peer.close(CloseCode.SessionEnded, 'the host ended this session');
+    else peer.close(CloseCode.NoSuchSession, 'no such session on this relay (yet)');
+    return undefined;
   }
 
 }
