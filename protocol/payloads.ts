@@ -11,7 +11,31 @@ export const PositionSchema = z.object({
 });
 export type Position = z.infer<typeof PositionSchema>;
 
-export const SelectionSchema = z.object({ anchor: PositionSchema, head: PositionSchema });
+/**
+ * Longest relative position, in base64url characters. Yjs encodes one in at most 22 bytes (kind,
+ * two 53-bit ids, assoc), 30 characters; the cap keeps 64 anchored selections well inside the
+ * relay's 16 KiB presence body.
+ */
+export const MAX_RELATIVE_POSITION_LENGTH = 32;
+
+/**
+ * A Yjs relative position of the shared document (`Y.encodeRelativePosition`), base64url without
+ * padding. Only the shape is checked here; what it points at is checked where it is resolved.
+ */
+export const RelativePositionSchema = z.string()
+  .min(2)
+  .max(MAX_RELATIVE_POSITION_LENGTH)
+  .regex(/^[A-Za-z0-9_-]+$/, 'relative position is not base64url')
+  .refine((value) => value.length % 4 !== 1, 'relative position is not base64url');
+
+/**
+ * One end of a selection. `relative`, when the file is co-edited, follows its character while
+ * others type; line/character stay for documents that are not shared and for older peers.
+ */
+export const SelectionEndSchema = PositionSchema.extend({ relative: RelativePositionSchema.optional() });
+export type SelectionEnd = z.infer<typeof SelectionEndSchema>;
+
+export const SelectionSchema = z.object({ anchor: SelectionEndSchema, head: SelectionEndSchema });
 export type Selection = z.infer<typeof SelectionSchema>;
 
 export const LineRangeSchema = z.object({
