@@ -66,3 +66,16 @@ export class ConnectLimiter {
     return this.counts.size;
   }
 }
+
+/**
+ * What a store shared by several relay processes adds at the upgrade and on /readyz (the Redis
+ * one: relay-server/redis/admission.ts). Absent for the in-memory store.
+ */
+export interface SharedAdmission {
+  /** False while this process cannot reach the shared state: /readyz answers 503. */
+  isReady(): boolean;
+  /** Counts one connect from `address` across every process; false when it is over the limit. */
+  allowConnect(address: string): Promise<boolean>;
+  /** Seconds until the shared window ends, for Retry-After. */
+  retryAfterSeconds(): number;
+}

@@ -34,12 +34,19 @@ export class SharedConnectLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async allow(address: string): Promise<boolean> {
+  /** Counts one connect; false when the address is over its limit. Redis failing or slower than `timeoutMs` lets it through. */
+  async allow(address: string, timeoutMs?: number): Promise<boolean> {
     if (this.perMinute === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const counted = this.counters.hit(`connects:${address}`, 60_000).then((count) => count <= this.perMinute, () => true);
+    if (timeoutMs === undefined) return counted;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    });
     try {
-      return (await this.counters.hit(`connects:${address}`, 60_000)) <= this.perMinute;
-    } catch {
-      return true;
+      return await Promise.race([counted, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

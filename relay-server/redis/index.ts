@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { newSecret } from '../../protocol';
 import type { RelayConfig } from '../config';
 import type { RelayLogger } from '../logger';
-import { RedisCounters } from './counters';
+import { RedisAdmission } from './admission';
+import { RedisCounters, SharedConnectLimiter } from './counters';
 import { RedisKeys } from './keys';
 import { RelayLiveness } from './liveness';
 import { RedisSessionStore } from './redis-store';
@@ -45,8 +46,11 @@ export async function startRedisRelayState(url: string, config: RelayConfig, log
   const subscriber = connect('fanout');
   await Promise.all([redis.connect(), subscriber.connect()]);
   const keys = new RedisKeys();
+  const counters = new RedisCounters(redis, keys);
   const store = new RedisSessionStore({
     redis, subscriber, keys, relayId, logger: log,
+    maxSessionsPerToken: config.maxSessionsPerToken,
+    admission: new RedisAdmission([redis, subscriber], new SharedConnectLimiter(counters, config.connectsPerMinute)),
     bufferMessages: config.resumeBufferMessages,
     // A session nobody serves any more outlives its host's resume window, then Redis drops it.
     sessionTtlMs: Math.max(config.hostResumeMs, config.guestResumeMs) + 60_000,
@@ -57,7 +61,7 @@ export async function startRedisRelayState(url: string, config: RelayConfig, log
   await liveness.start();
   log.info({ beatMs: RELAY_BEAT_MS, deadAfterMs: RELAY_DEAD_AFTER_MS }, 'sharing sessions through Redis');
   return {
-    relayId, store, counters: new RedisCounters(redis, keys),
+    relayId, store, counters,
     async close() {
       await liveness.dispose();
       redis.disconnect();

@@ -43,7 +43,12 @@ export class RedisKeys {
 
   /** Set: the sessions created with one host access token (by its hash). */
   token(tokenHash: string): string {
-    return `${this.prefix}token:${tokenHash}`;
+    return `${this.prefix}token:{${tokenHash}}`;
+  }
+
+  /** Sorted set: session slots of a host token reserved by creates in flight, scored by expiry (same hash tag as the set). */
+  tokenReservations(tokenHash: string): string {
+    return `${this.prefix}token:{${tokenHash}}:reserved`;
   }
 
   /** Set: ids of relay processes that have announced themselves. */

@@ -14,16 +14,20 @@
  * holds its connection or its resume deadline. {@link RelayLiveness} uses it when a process dies.
  */
 import type { Redis } from 'ioredis';
-import type { RelayedKind } from '../../protocol';
+import { newSecret, type RelayedKind } from '../../protocol';
+import type { SharedAdmission } from '../admission';
 import type { RelayLogger } from '../logger';
 import type { BufferedMessage, Replay } from '../resume-buffer';
-import type { Delivery, DeliveryListener, ParticipantRecord, RelayedInput, SessionRecord, SessionStore } from '../store';
+import type { Delivery, DeliveryListener, KnockRecord, ParticipantRecord, RelayedInput, SessionRecord, SessionStore } from '../store';
 import type { RedisKeys } from './keys';
 
 /** A participant as stored: the record plus the relay process responsible for it. */
 export type StoredParticipant = ParticipantRecord & { relay?: string };
 
-type Meta = Omit<SessionRecord, 'participants' | 'seq'>;
+/** A waiting guest as stored: the knock plus the relay process holding the guest's connection. */
+export type StoredKnock = KnockRecord & { relay?: string };
+
+export type Meta = Omit<SessionRecord, 'participants' | 'seq'>;
 
 /** What this process last read or wrote of a record, so `save` writes only the differences. */
 interface Snapshot {
@@ -50,13 +54,33 @@ redis.call('PUBLISH', ARGV[8], cjson.encode(delivery))
 return seq
 `;
 
-/** Writes a participant field only if it still holds what the caller read (compare and set). */
-const SWAP_PARTICIPANT_SCRIPT = `
+/** Writes a field of the session hash only if it still holds what the caller read (compare and set). */
+const SWAP_FIELD_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current ~= ARGV[2] then return 0 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1
 `;
+
+/**
+ * Reserves one of a host token's session slots, atomically across processes: live sessions (the
+ * token's set) plus unexpired reservations (a sorted set scored by expiry, in Redis's own clock)
+ * must stay below the limit. Returns the count before this reservation; no reservation is made
+ * when it is already at the limit. KEYS: token set, reservations; ARGV: limit, id, ttl ms.
+ */
+const RESERVE_TOKEN_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local count = redis.call('SCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+if count >= tonumber(ARGV[1]) then return count end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return count
+`;
+
+/** How long a reserved token slot waits for its session to be saved (a create takes milliseconds). */
+const RESERVATION_TTL_MS = 15_000;
 
 export interface RedisSessionStoreOptions {
   /** Commands (must not be in subscriber mode). */
@@ -70,6 +94,10 @@ export interface RedisSessionStoreOptions {
   /** Expiry of a session's keys, refreshed by every write and by the liveness beat. */
   readonly sessionTtlMs: number;
   readonly logger: RelayLogger;
+  /** Live sessions one host access token may hold, enforced atomically (see {@link RedisSessionStore.countByToken}). */
+  readonly maxSessionsPerToken?: number;
+  /** Readiness and the shared connect limit, for the upgrade path (see server.ts). */
+  readonly admission?: SharedAdmission;
 }
 
 interface Channel {
@@ -85,6 +113,8 @@ export class RedisSessionStore implements SessionStore {
   private readonly options: RedisSessionStoreOptions;
   private readonly channels = new Map<string, Channel>();
   private readonly snapshots = new WeakMap<SessionRecord, Snapshot>();
+  /** Token slots this process reserved and has not yet filled with a saved session, by token hash. */
+  private readonly reservations = new Map<string, string[]>();
 
   constructor(options: RedisSessionStoreOptions) {
     this.options = options;
@@ -92,6 +122,10 @@ export class RedisSessionStore implements SessionStore {
     this.subscriber = options.subscriber;
     this.keys = options.keys;
     this.subscriber.on('message', (channel: string, text: string) => this.received(channel, text));
+  }
+
+  get admission(): SharedAdmission | undefined {
+    return this.options.admission;
   }
 
   /** Sessions this process is subscribed to (it has participants in them). */
@@ -118,6 +152,14 @@ export class RedisSessionStore implements SessionStore {
     return record;
   }
 
+  async participants(session: string, ids: readonly string[]): Promise<ReadonlyArray<Readonly<ParticipantRecord> | undefined>> {
+    await this.channels.get(session)?.ready;
+    if (ids.length === 0) return [];
+    // Only the fields asked for: cheaper than the whole hash and the sequence number that get reads.
+    const values = await this.redis.hmget(this.keys.session(session), ...ids.map((id) => `p:${id}`));
+    return values.map((value) => (value !== null ? (JSON.parse(value) as StoredParticipant) : undefined));
+  }
+
   /**
    * Writes what changed since this process read the record, field by field, so two processes
    * changing different participants of one session at once do not undo each other's change.
@@ -125,20 +167,36 @@ export class RedisSessionStore implements SessionStore {
   async save(record: SessionRecord): Promise<void> {
     const previous = this.snapshots.get(record);
     const key = this.keys.session(record.id);
+    const relayId = this.options.relayId;
+    let knockRelays: Map<string, string | undefined> | undefined;
+    const knockRelay = (id: string): string | undefined => {
+      knockRelays ??= new Map(previous ? ((JSON.parse(previous.meta) as Meta).knocks as StoredKnock[]).map((knock) => [knock.id, knock.relay]) : []);
+      return knockRelays.get(id);
+    };
+    // A new knock is held by the process saving it (the guest's connection is here): if this
+    // process dies, a survivor withdraws it (RelayLiveness) so the host cannot approve a ghost.
+    let owns = false;
+    record.knocks = record.knocks.map((knock: StoredKnock) => {
+      if (knock.relay !== undefined) return knock;
+      owns = true;
+      return { ...knock, relay: relayId };
+    });
     const metaText = JSON.stringify(metaOf(record));
     const participants = record.participants;
     const next: Snapshot = { meta: metaText, participants: new Map() };
     const transaction = this.redis.multi();
     if (!previous) transaction.del(key);
     if (previous?.meta !== metaText) transaction.hset(key, 'meta', metaText);
-    let owns = false;
     for (const participant of Object.values(participants) as StoredParticipant[]) {
       const before = previous?.participants.get(participant.id);
       const old = before !== undefined ? (JSON.parse(before) as StoredParticipant) : undefined;
       // Whoever issues a new resume token holds the connection; whoever starts a resume window holds its deadline.
+      // An approved guest is held by the process its knock came through, which completes its join.
       if (!old || old.resumeTokenHash !== participant.resumeTokenHash || (old.state === 'online' && participant.state === 'reconnecting')) {
-        participant.relay = this.options.relayId;
-        owns = true;
+        const holder = old ? undefined : knockRelay(participant.id);
+        participant.relay = holder ?? relayId;
+        if (holder === undefined || holder === relayId) owns = true;
+        else transaction.sadd(this.keys.owned(holder), record.id);
       }
       const text = JSON.stringify(participant);
       next.participants.set(participant.id, text);
@@ -149,8 +207,13 @@ export class RedisSessionStore implements SessionStore {
     }
     transaction.pexpire(key, this.options.sessionTtlMs);
     transaction.sadd(this.keys.sessions(), record.id);
-    if (record.hostTokenHash !== undefined) transaction.sadd(this.keys.token(record.hostTokenHash), record.id);
-    if (owns) transaction.sadd(this.keys.owned(this.options.relayId), record.id);
+    if (record.hostTokenHash !== undefined) {
+      transaction.sadd(this.keys.token(record.hostTokenHash), record.id);
+      // The slot reserved for this new session is filled by it, in the same transaction.
+      const reservation = previous ? undefined : this.takeReservation(record.hostTokenHash);
+      if (reservation !== undefined) transaction.zrem(this.keys.tokenReservations(record.hostTokenHash), reservation);
+    }
+    if (owns) transaction.sadd(this.keys.owned(relayId), record.id);
     await transaction.exec();
     this.snapshots.set(record, next);
   }
@@ -165,8 +228,27 @@ export class RedisSessionStore implements SessionStore {
     await transaction.exec();
   }
 
-  countByToken(tokenHash: string): Promise<number> {
-    return this.countLive(this.keys.token(tokenHash));
+  /**
+   * Live sessions of a host token plus the slots other creates reserved, and — when that is below
+   * the limit — a reservation of one more slot for the caller, in one script: the routing creates
+   * a session right after a count below the limit, so two processes racing cannot both see room
+   * for the last slot. The reservation is filled by the new session's first {@link save}, or
+   * expires after {@link RESERVATION_TTL_MS} when the create does not get that far.
+   */
+  async countByToken(tokenHash: string): Promise<number> {
+    const live = await this.countLive(this.keys.token(tokenHash));
+    const limit = this.options.maxSessionsPerToken;
+    if (limit === undefined) return live;
+    const reservation = newSecret(9);
+    const count = Number(await this.redis.eval(
+      RESERVE_TOKEN_SCRIPT, 2, this.keys.token(tokenHash), this.keys.tokenReservations(tokenHash), String(limit), reservation, String(RESERVATION_TTL_MS),
+    ));
+    if (count < limit) {
+      const mine = this.reservations.get(tokenHash) ?? [];
+      mine.push(reservation);
+      this.reservations.set(tokenHash, mine);
+    }
+    return count;
   }
 
   count(): Promise<number> {
@@ -251,7 +333,18 @@ export class RedisSessionStore implements SessionStore {
 
   /** Compare-and-set of one participant field; false when someone changed it since `expected` was read. */
   async swapParticipant(session: string, id: string, expected: string, next: StoredParticipant | undefined): Promise<boolean> {
-    const result = await this.redis.eval(SWAP_PARTICIPANT_SCRIPT, 1, this.keys.session(session), `p:${id}`, expected, next ? JSON.stringify(next) : '');
+    const result = await this.redis.eval(SWAP_FIELD_SCRIPT, 1, this.keys.session(session), `p:${id}`, expected, next ? JSON.stringify(next) : '');
+    return Number(result) === 1;
+  }
+
+  /** The session's `meta` field as stored (raw JSON), undefined when the session is gone. */
+  async storedMeta(session: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.session(session), 'meta')) ?? undefined;
+  }
+
+  /** Compare-and-set of the `meta` field; false when someone changed it since `expected` was read. */
+  async swapMeta(session: string, expected: string, next: Meta): Promise<boolean> {
+    const result = await this.redis.eval(SWAP_FIELD_SCRIPT, 1, this.keys.session(session), 'meta', expected, JSON.stringify(next));
     return Number(result) === 1;
   }
 
@@ -274,6 +367,13 @@ export class RedisSessionStore implements SessionStore {
       }
     }
     await transaction.exec();
+  }
+
+  private takeReservation(tokenHash: string): string | undefined {
+    const mine = this.reservations.get(tokenHash);
+    const reservation = mine?.shift();
+    if (mine?.length === 0) this.reservations.delete(tokenHash);
+    return reservation;
   }
 
   private async countLive(setKey: string): Promise<number> {
