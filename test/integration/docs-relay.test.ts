@@ -4,8 +4,9 @@
  * second test, the relay is killed and restarted on the same port). Once the network heals, every
  * replica has the same text, every insert anyone typed is there exactly once, and nobody healed.
  *
- * Fewer runs than the unit property (each run costs real reconnects): FC_NUM_RUNS_RELAY=20.
- * Reproduce with FC_SEED=<seed printed on failure>.
+ * Runs per CI: 200 with cut and blackholed links plus 100 with a relay restart (each run is
+ * about half a second to a second of real reconnects). More: FC_NUM_RUNS_RELAY=N, or DOCS_LONG=1
+ * (`npm run test:long`) for 2000 + 1000. Reproduce with FC_SEED=<seed printed on failure>.
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
@@ -20,7 +21,9 @@ import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { MemorySource, RecordingLogger } from '../support/docs-harness';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS_RELAY ?? 4);
+const LONG = process.env.DOCS_LONG === '1';
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS_RELAY ?? (LONG ? 2000 : 200));
+const RESTART_RUNS = Math.max(1, Math.ceil(NUM_RUNS / 2));
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
 /** Short timings so a dead link takes a second, not twenty. */
 const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
@@ -29,6 +32,7 @@ const MARKER = /⟦\d+⟧/g;
 type Action =
   | { type: 'insert'; who: number; at: number; filler: string }
   | { type: 'delete'; who: number; at: number; size: number }
+  | { type: 'replace'; who: number; at: number; size: number; filler: string }
   | { type: 'cut'; who: number }
   | { type: 'blackhole'; who: number; on: boolean }
   | { type: 'pause'; ms: number };
@@ -40,10 +44,14 @@ const fraction = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 const actions = fc.array(fc.oneof(
   { weight: 8, arbitrary: fc.record({ type: fc.constant('insert' as const), who, at: fraction, filler }) },
   { weight: 3, arbitrary: fc.record({ type: fc.constant('delete' as const), who, at: fraction, size: fc.integer({ min: 1, max: 20 }) }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('replace' as const), who, at: fraction, size: fc.integer({ min: 1, max: 20 }), filler }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('cut' as const), who }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('blackhole' as const), who, on: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ type: fc.constant('pause' as const), ms: fc.integer({ min: 1, max: 120 }) }) },
 ), { minLength: 5, maxLength: 40 });
+
+/** Empty, small with CRLF and astral characters, and large (10,000 bytes). */
+const initialText = fc.constantFrom('', 'shared\r\ntext 😀\r\n', 'line\n'.repeat(2000));
 
 interface Participant {
   readonly client: SessionClient;
@@ -83,7 +91,7 @@ async function eventually(condition: () => boolean, what: () => string, timeoutM
 }
 
 describe('document sync through the real relay', function () {
-  this.timeout(300_000);
+  this.timeout(LONG ? 0 : 600_000);
   let relay: RunningRelay | undefined;
   const proxies: ChaosProxy[] = [];
   const participants: Participant[] = [];
@@ -154,6 +162,17 @@ describe('document sync through the real relay', function () {
           if (range) doc.applyLocalEdits([{ offset: range[0], deleteCount: range[1] - range[0], insert: '' }]);
           break;
         }
+        case 'replace': {
+          // A selection typed over: one transaction deletes the range and inserts in its place.
+          const doc = all[step.who].doc!;
+          const marker = `⟦${markers.length}⟧`;
+          markers.push(marker);
+          const at = Math.floor(step.at * (doc.text.length + 1));
+          const range = safeDeleteRange(doc.text, at, at + step.size);
+          const [start, end] = range ?? [safeInsertOffset(doc.text, at), safeInsertOffset(doc.text, at)];
+          doc.applyLocalEdits([{ offset: start, deleteCount: end - start, insert: marker + step.filler }]);
+          break;
+        }
         case 'cut':
           all[step.who].proxy.cut();
           break;
@@ -196,7 +215,7 @@ describe('document sync through the real relay', function () {
   });
 
   it(`converges through cut and blackholed links (${NUM_RUNS} runs)`, async () => {
-    await fc.assert(fc.asyncProperty(fc.constantFrom('', 'shared\r\ntext 😀\r\n', 'line\n'.repeat(2000)), actions, async (initial, steps) => {
+    await fc.assert(fc.asyncProperty(initialText, actions, async (initial, steps) => {
       try {
         const all = await startSession(initial);
         const markers: string[] = [];
@@ -208,16 +227,16 @@ describe('document sync through the real relay', function () {
     }), { numRuns: NUM_RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) });
   });
 
-  it('converges when the relay is killed and restarted in the middle of concurrent edits', async () => {
-    await fc.assert(fc.asyncProperty(actions, fc.integer({ min: 0, max: 39 }), async (steps, restartAt) => {
+  it(`converges when the relay is killed and restarted in the middle of concurrent edits (${RESTART_RUNS} runs)`, async () => {
+    await fc.assert(fc.asyncProperty(initialText, actions, fc.integer({ min: 0, max: 39 }), async (initial, steps, restartAt) => {
       try {
-        const all = await startSession('before the restart\r\n');
+        const all = await startSession(initial);
         const markers: string[] = [];
         await play(all, steps, markers, Math.min(restartAt, steps.length - 1));
         await healAndCheck(all, markers);
       } finally {
         await cleanupSession();
       }
-    }), { numRuns: Math.max(1, Math.ceil(NUM_RUNS / 2)), ...(SEED !== undefined ? { seed: SEED } : {}) });
+    }), { numRuns: RESTART_RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) });
   });
 });
