@@ -36,13 +36,13 @@ export function activate(context: vscode.ExtensionContext): PairlineApi {
   const contextKeys = new ContextKeys(sessions);
   const follow = new FollowController(sessions, mapping, log);
   const participants = new ParticipantsView(sessions);
-  const decorations = new PeerDecorations(sessions, mapping, settings);
-  const statusBar = new StatusBar(sessions);
   const coEditing = new CoEditing(sessions, mapping, settings, clientLogger(channel, 'docs'));
+  const decorations = new PeerDecorations(sessions, mapping, settings, coEditing);
+  const statusBar = new StatusBar(sessions);
 
   context.subscriptions.push(
     channel, settings, mapping, sessions, contextKeys, follow, participants, decorations, statusBar, coEditing,
-    new PresencePublisher(sessions, mapping),
+    new PresencePublisher(sessions, mapping, coEditing),
     new KnockPrompt(sessions, settings),
     registerCommands({ sessions, flows, follow, participants, secrets, contextKeys, showLog }),
     vscode.window.registerUriHandler(new InviteUriHandler((invite) => flows.join(invite), log)),

@@ -2,10 +2,19 @@
  * Remote cursors, selections and name labels. One {@link PeerDecoration} per remote participant
  * owns that participant's decoration types and disposes them when the participant leaves, so
  * nothing of a departed peer can linger in an editor.
+ *
+ * In a co-edited file a peer's selection ends carry Yjs relative positions: they are resolved
+ * against our replica of the shared document each time we draw, and we draw again after every
+ * change of that document (ours or anyone's), so the peer's cursor stays on its character while
+ * someone types above it. Ends that do not resolve (not shared here, edit not received yet) are
+ * drawn at their line/character.
  */
 import * as vscode from 'vscode';
 import type { Participant } from '../protocol';
+import { hasAnchors } from '../client/presence/anchors';
 import { peerMarks, type PeerMarks } from '../client/presence/decorations';
+import { resolveSelectionsIn } from './documents/anchors';
+import type { CoEditing } from './documents/co-editing';
 import type { SessionManager } from './session-manager';
 import type { Settings } from './settings';
 import type { WorkspaceMapping } from './workspace-mapping';
@@ -28,6 +37,8 @@ export class PeerDecorations implements vscode.Disposable {
   private readonly peers = new Map<string, PeerDecoration>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
+  /** Peers to draw again once the current document change has reached the shared document. */
+  private readonly stale = new Set<string>();
 
   /** Fires after the drawn marks changed (tests wait on this). */
   readonly onDidRender = this.changed.event;
@@ -36,9 +47,11 @@ export class PeerDecorations implements vscode.Disposable {
     private readonly sessions: SessionManager,
     private readonly mapping: WorkspaceMapping,
     private readonly settings: Settings,
+    private readonly coEditing: CoEditing,
   ) {
     this.subscriptions.push(
       sessions.onDidChangePresence((participant) => this.update(participant)),
+      vscode.workspace.onDidChangeTextDocument((event) => this.documentChanged(event.document)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
       settings.onDidChange(() => this.renderAll()),
     );
@@ -52,6 +65,7 @@ export class PeerDecorations implements vscode.Disposable {
   dispose(): void {
     for (const peer of this.peers.values()) peer.dispose();
     this.peers.clear();
+    this.stale.clear();
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
@@ -74,8 +88,32 @@ export class PeerDecorations implements vscode.Disposable {
       peer = new PeerDecoration(participant.id);
       this.peers.set(participantId, peer);
     }
-    peer.render(peerMarks(participant, presence), participant, this.mapping, this.settings.values.showCursorLabels);
+    const target = presence.file === undefined ? undefined : this.mapping.toLocal(presence.file)?.toString();
+    const document = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.toString() === target)?.document;
+    const selections = document ? resolveSelectionsIn(this.coEditing, document, presence.selections) : presence.selections;
+    peer.render(peerMarks(participant, { ...presence, selections }), participant, this.mapping, this.settings.values.showCursorLabels);
     this.changed.fire();
+  }
+
+  /**
+   * Anchored peers drawn in `document` are drawn again after the change: VS Code only shifts
+   * decorations by our own view of an edit, and a redraw from line/character would undo that.
+   * Deferred to a microtask so the co-editing binding, which hears the same event, has put a
+   * local edit into the shared document first.
+   */
+  private documentChanged(document: vscode.TextDocument): void {
+    const uri = document.uri.toString();
+    const before = this.stale.size;
+    for (const [id, peer] of this.peers) {
+      const presence = this.sessions.presenceOf(id);
+      if (presence && hasAnchors(presence) && peer.rendered.some((drawn) => drawn.uri === uri)) this.stale.add(id);
+    }
+    if (before > 0 || this.stale.size === 0) return;
+    queueMicrotask(() => {
+      const ids = [...this.stale];
+      this.stale.clear();
+      for (const id of ids) this.update(id);
+    });
   }
 
   private renderAll(): void {

@@ -2,11 +2,16 @@
  * Publishes where we are: the active editor's file (workspace-relative, only when shareable),
  * every selection and the visible ranges, at most every 50 ms with leading and trailing edge.
  * A file outside the workspace or matching `pairline.excludeFiles` is announced as "no file".
+ * In a co-edited file each selection end also carries its Yjs relative position, so peers can
+ * keep our cursor on its character while others type (line/character stay as the fallback).
  */
 import * as vscode from 'vscode';
 import type { PresencePayload } from '../protocol';
 import { systemClock } from '../client/ports';
+import { withinPresenceBudget } from '../client/presence/anchors';
 import { Throttle } from '../client/presence/throttle';
+import { anchorSelections } from './documents/anchors';
+import type { CoEditing } from './documents/co-editing';
 import type { SessionManager } from './session-manager';
 import type { WorkspaceMapping } from './workspace-mapping';
 
@@ -22,6 +27,7 @@ export class PresencePublisher implements vscode.Disposable {
   constructor(
     private readonly sessions: SessionManager,
     private readonly mapping: WorkspaceMapping,
+    private readonly coEditing: CoEditing,
   ) {
     this.throttle = new Throttle<LocalPresence>(systemClock, PRESENCE_INTERVAL_MS, (presence) => {
       this.sessions.client?.setPresence(presence);
@@ -46,7 +52,7 @@ export class PresencePublisher implements vscode.Disposable {
   /** Offers the current position to the throttle. */
   publish(): void {
     if (!this.sessions.inSession) return;
-    this.throttle.push(currentPresence(this.mapping));
+    this.throttle.push(currentPresence(this.mapping, this.coEditing));
   }
 
   dispose(): void {
@@ -55,16 +61,17 @@ export class PresencePublisher implements vscode.Disposable {
   }
 }
 
-function currentPresence(mapping: WorkspaceMapping): LocalPresence {
+function currentPresence(mapping: WorkspaceMapping, coEditing: CoEditing): LocalPresence {
   const editor = vscode.window.activeTextEditor;
   const file = editor ? mapping.toWire(editor.document.uri) : undefined;
   if (!editor || file === undefined) return { selections: [] };
-  return {
+  const selections = editor.selections.slice(0, 64).map((selection) => ({
+    anchor: { line: selection.anchor.line, character: selection.anchor.character },
+    head: { line: selection.active.line, character: selection.active.character },
+  }));
+  return withinPresenceBudget({
     file,
-    selections: editor.selections.slice(0, 64).map((selection) => ({
-      anchor: { line: selection.anchor.line, character: selection.anchor.character },
-      head: { line: selection.active.line, character: selection.active.character },
-    })),
+    selections: anchorSelections(coEditing, editor.document, selections),
     visible: editor.visibleRanges.slice(0, 8).map((range) => ({ start: range.start.line, end: range.end.line })),
-  };
+  });
 }
