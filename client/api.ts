@@ -121,6 +121,24 @@ export interface ResumeState {
   readonly roster?: readonly RosterEntry[];
   /** Guest only: the secret whose hash the relay showed the host; claims our id back after a relay restart. */
   readonly rejoinSecret?: string;
+  /** Host only: extra invite links (viewer, expiring) besides `inviteSecret`, re-registered with the session. */
+  readonly invites?: readonly ExtraInvite[];
+}
+
+/** An invite link the host made besides the main one. Holds its secret: never log it. */
+export interface ExtraInvite {
+  readonly secret: string;
+  /** The role a guest joining with it gets; absent: the session's default role. */
+  readonly role?: GuestRole;
+  /** Epoch ms after which the relay refuses it for new joins. */
+  readonly expiresAt?: number;
+}
+
+/** An invite link as the host hands it out, with what it grants. */
+export interface InviteLink {
+  readonly link: string;
+  readonly role?: GuestRole;
+  readonly expiresAt?: number;
 }
 
 export interface SessionClientApi extends Disposable {
@@ -164,6 +182,19 @@ export interface SessionClientApi extends Disposable {
   deny(participant: string): void;
   setRole(participant: string, role: GuestRole): void;
   remove(participant: string): void;
+  /**
+   * Host only: replaces the invite link, and drops every extra link. Resolves with the new link once
+   * the relay confirmed; from then on old links are refused for new joins (close 4401), while
+   * everyone already in the session stays and keeps resuming. Rejects when not connected, or when
+   * the relay refused or did not answer (the old links then may or may not still work: try again).
+   */
+  rotateInvite(): Promise<InviteLink>;
+  /**
+   * Host only: an extra invite link that gives `role` (default: the session's default role) and
+   * stops working for new joins at `expiresAt` (epoch ms; default never). Resolves once the relay
+   * accepts it. The main link and earlier extra links keep working.
+   */
+  createInvite(options: { readonly role?: GuestRole; readonly expiresAt?: number }): Promise<InviteLink>;
   /** The participant whose position we follow; kept across reconnects, cleared when they leave. */
   readonly following: string | undefined;
   readonly onDidChangeFollowing: Event<{ participant: string | undefined; reason: string }>;

@@ -6,18 +6,21 @@
  * wires them to the wire protocol.
  */
 import {
-  CloseCode, encodeMessage, encodePayload, encryptedCodec, formatInviteLink,
+  CloseCode, encodeMessage, encodePayload, encryptedCodec,
   parseRelayMessage, plainCodec, PresencePayloadSchema, PROTOCOL_VERSION, relayWebSocketUrl,
   safetyCode, SUBPROTOCOL,
   type BodyCodec, type ClientMessage, type GuestRole, type Participant, type PresencePayload,
   type RelayedKind, type RelayMessage, type RelayMessageOf, type Role,
 } from '../protocol';
-import type { ConnectionState, JoinInfo, ResumeState, RoundTrip, SessionClientApi, StateChange } from './api';
+import type {
+  ConnectionState, InviteLink, JoinInfo, ResumeState, RoundTrip, SessionClientApi, StateChange,
+} from './api';
 import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat';
 import { openRelayed } from './inbound';
 import { membershipFor, type SessionMode } from './membership';
 import type { Clock, Connection, Logger, Random, TimerHandle, Transport } from './ports';
 import { afterClose, DEFAULT_RECONNECT, ReconnectScheduler, type ReconnectOptions } from './reconnect';
+import { HostInvites, inviteRefusal, type InviteChange } from './rejoin';
 import { withReplayGuard } from './replay-guard';
 import { ResumeBook } from './resume';
 import { deferred, SessionEvents } from './session-events';
@@ -59,6 +62,14 @@ interface Link {
   readonly heartbeat: Heartbeat;
 }
 
+/** A `rotate-invite` awaiting the relay's `invites-updated`. */
+interface InviteRequest {
+  readonly change: InviteChange;
+  readonly timer: TimerHandle;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 export class SessionClient implements SessionClientApi {
   private readonly events = new SessionEvents();
   readonly onDidChangeState = this.events.state.event;
@@ -93,6 +104,11 @@ export class SessionClient implements SessionClientApi {
   private readonly firstJoin = deferred<JoinInfo>();
   private readonly closed = deferred<void>();
   private disposed = false;
+  /** Host only: the invite links the relay accepts (changed by rotateInvite/createInvite). */
+  private readonly invites: HostInvites | undefined;
+  private inviteRequest: InviteRequest | undefined;
+  /** Invite changes run one at a time, each on the links the previous one left. */
+  private inviteQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SessionClientOptions) {
     this.timings = { ...DEFAULT_TIMINGS, ...options.options };
@@ -100,6 +116,7 @@ export class SessionClient implements SessionClientApi {
     this.logger = options.logger;
     const membership = membershipFor(options.relay, options.name, options.mode, options.resumeState);
     this.book = new ResumeBook(membership, options.resumeState);
+    if (membership.side === 'host') this.invites = new HostInvites(membership.inviteSecret, options.resumeState?.invites);
     // Encrypted sessions also refuse bodies replayed by the relay or anyone in between.
     this.codec = membership.key ? withReplayGuard(encryptedCodec(membership.session, membership.key)) : plainCodec();
     this.reconnect = new ReconnectScheduler(options.clock, options.random, this.timings);
@@ -112,11 +129,10 @@ export class SessionClient implements SessionClientApi {
   get roster(): readonly Participant[] { return [...this.rosterById.values()]; }
   get roundTrip(): RoundTrip | undefined { return this.roundTripValue; }
   get following(): string | undefined { return this.followingValue; }
-  get resumeState(): ResumeState | undefined { return this.stateValue === 'ended' ? undefined : this.book.snapshot(); }
+  get resumeState(): ResumeState | undefined { return this.stateValue === 'ended' ? undefined : this.snapshot(); }
 
   get inviteLink(): string | undefined {
-    const { side, relay, session, inviteSecret, key } = this.book.membership;
-    return side === 'host' ? formatInviteLink(key ? { relay, session, inviteSecret, key } : { relay, session, inviteSecret }) : undefined;
+    return this.invites?.link(this.book.membership, { secret: this.invites.primary }).link;
   }
 
   get safetyCode(): string | undefined {
@@ -152,6 +168,14 @@ export class SessionClient implements SessionClientApi {
   deny(participant: string): void { this.control({ type: 'deny', participant }); }
   setRole(participant: string, role: GuestRole): void { this.control({ type: 'set-role', participant, role }); }
   remove(participant: string): void { this.control({ type: 'remove', participant }); }
+
+  rotateInvite(): Promise<InviteLink> {
+    return this.changeInvites((invites) => invites.rotation());
+  }
+
+  createInvite(options: { readonly role?: GuestRole; readonly expiresAt?: number }): Promise<InviteLink> {
+    return this.changeInvites((invites, now) => invites.addition(options, now));
+  }
 
   follow(participant: string | undefined): void {
     if (participant === this.followingValue) return;
@@ -190,6 +214,7 @@ export class SessionClient implements SessionClientApi {
     this.events.dispose();
     // Nobody waits forever on a disposed client (both are no-ops once settled).
     this.firstJoin.reject(new Error('The session client was shut down.'));
+    this.settleInviteRequest(new Error('The session client was shut down before the relay confirmed the invite change.'));
     this.closed.resolve(undefined);
   }
 
@@ -252,7 +277,7 @@ export class SessionClient implements SessionClientApi {
     this.logger.info('connection closed', { code, reason });
     if (this.closing) return this.finish(this.closing.reason, code);
     const next = afterClose(code, reason, this.book.membership.side, this.stateValue === 'waiting-for-approval');
-    if (next.action === 'stop') return this.finish(next.reason, code);
+    if (next.action === 'stop') return this.finish((this.book.membership.side === 'guest' ? inviteRefusal(code, reason) : undefined) ?? next.reason, code);
     if (next.forgetToken) this.book.dropToken();
     this.retry(next.state, next.reason, code, next.immediate);
   }
@@ -267,6 +292,7 @@ export class SessionClient implements SessionClientApi {
     this.reconnect.dispose();
     if (this.closing?.timer) this.clock.clearTimeout(this.closing.timer);
     this.transition('ended', reason, closeCode === undefined ? {} : { closeCode });
+    this.settleInviteRequest(new Error(`The invite links did not change: ${reason}`));
     this.events.resumeState.fire(undefined);
     this.firstJoin.reject(new Error(reason));
     this.closed.resolve(undefined);
@@ -301,7 +327,7 @@ export class SessionClient implements SessionClientApi {
     switch (message.type) {
       case 'welcome':
         this.link?.heartbeat.startPinging();
-        return this.write(this.book.openingMessage());
+        return this.write(this.withInvites(this.book.openingMessage()));
       case 'joined':
         return this.onJoined(message);
       case 'waiting':
@@ -319,9 +345,12 @@ export class SessionClient implements SessionClientApi {
       case 'error':
         if (message.code === 'resume-failed') {
           this.logger.info('resume refused; joining afresh', { message: message.message });
-          return this.write(this.book.fallback());
+          return this.write(this.withInvites(this.book.fallback()));
         }
+        if (message.ref === 'rotate-invite') this.settleInviteRequest(new Error(message.message));
         return this.report(message.code, message.message);
+      case 'invites-updated':
+        return this.settleInviteRequest();
     }
   }
 
@@ -344,9 +373,11 @@ export class SessionClient implements SessionClientApi {
       resumed: joined.resumed, needsResync,
     };
     // Saved before anyone hears of the join, so a crash right after it still finds the new token.
-    this.events.resumeState.fire(this.book.snapshot());
+    this.events.resumeState.fire(this.snapshot());
     this.events.join.fire(info);
     this.sendPresence();
+    // A change whose confirmation the dropped link lost: the same message again is harmless.
+    if (this.inviteRequest) this.write(this.inviteRequest.change.message);
     this.firstJoin.resolve(info);
   }
 
@@ -361,7 +392,7 @@ export class SessionClient implements SessionClientApi {
     }
     this.book.rememberRoster(this.roster);
     this.events.roster.fire({ change, participant, ...(message.reason ? { reason: message.reason } : {}) });
-    if (this.book.membership.side === 'host') this.events.resumeState.fire(this.book.snapshot());
+    if (this.book.membership.side === 'host') this.events.resumeState.fire(this.snapshot());
   }
 
   private onRelayed(message: RelayMessageOf<'relayed'>): void {
@@ -379,6 +410,51 @@ export class SessionClient implements SessionClientApi {
         if (opened.code) return this.report(opened.code, opened.reason);
         return this.logger.debug(opened.reason, { from: message.from });
     }
+  }
+
+  // --- host invites -------------------------------------------------------------------------
+
+  private changeInvites(plan: (invites: HostInvites, now: number) => InviteChange): Promise<InviteLink> {
+    const run = async (): Promise<InviteLink> => {
+      const invites = this.invites;
+      if (!invites) throw new Error('Only the host can make invite links.');
+      if (this.stateValue !== 'connected') throw new Error('Cannot change the invite links while not connected to the relay. Try again once reconnected.');
+      const change = plan(invites, this.clock.now());
+      await new Promise<void>((resolve, reject) => {
+        const timer = this.clock.setTimeout(
+          () => this.settleInviteRequest(new Error('The relay did not confirm the invite change in time. Try again: until it does, the old links may still work.')),
+          this.timings.connectTimeoutMs);
+        this.inviteRequest = { change, timer, resolve, reject };
+        this.write(change.message);
+      });
+      invites.apply(change);
+      this.logger.info('invite links changed', { extraLinks: invites.extras.length });
+      this.events.resumeState.fire(this.snapshot());
+      return invites.link(this.book.membership, change.created);
+    };
+    const result = this.inviteQueue.then(run, run);
+    this.inviteQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Ends the pending invite change: confirmed (no error) or failed. */
+  private settleInviteRequest(error?: Error): void {
+    const request = this.inviteRequest;
+    if (!request) return;
+    this.inviteRequest = undefined;
+    this.clock.clearTimeout(request.timer);
+    if (error) request.reject(error);
+    else request.resolve();
+  }
+
+  /** A host's `create` registers the invite links as they are now, not as the session began. */
+  private withInvites(message: ClientMessage): ClientMessage {
+    return this.invites ? this.invites.intoCreate(message, this.clock.now()) : message;
+  }
+
+  private snapshot(): ResumeState {
+    const state = this.book.snapshot();
+    return this.invites ? this.invites.intoResumeState(state) : state;
   }
 
   // --- helpers ------------------------------------------------------------------------------

@@ -6,7 +6,9 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ParticipantIdSchema, RosterEntrySchema, SecretSchema, SessionIdSchema, SessionSettingsSchema } from '../../protocol';
+import {
+  GuestRoleSchema, MAX_INVITES, ParticipantIdSchema, RosterEntrySchema, SecretSchema, SessionIdSchema, SessionSettingsSchema,
+} from '../../protocol';
 import type { ResumeState } from '../api';
 import { UsageError } from './options';
 
@@ -24,6 +26,10 @@ const ResumeStateSchema = z.object({
   hostSecret: SecretSchema.optional(),
   settings: SessionSettingsSchema.optional(),
   roster: z.array(RosterEntrySchema).optional(),
+  /** The host's extra invite links (viewer, expiring), re-registered when it creates the session again. */
+  invites: z.array(z.object({
+    secret: SecretSchema, role: GuestRoleSchema.optional(), expiresAt: z.number().int().min(0).optional(),
+  })).max(MAX_INVITES).optional(),
 });
 
 /** The saved state, or undefined when there is none. A damaged file is a usage error, not ignored. */
