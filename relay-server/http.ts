@@ -10,8 +10,11 @@ import type { RelayMetrics } from './metrics';
 
 export interface HttpOptions {
   readonly metrics: RelayMetrics;
-  /** False once the relay is shutting down: /readyz answers 503 so load balancers move on. */
-  readonly isReady: () => boolean;
+  /**
+   * `ready`, or why not: shutting down, or (with Redis) this process's connection to the shared
+   * state is down. Anything but `ready` is a 503 on /readyz, so load balancers move traffic on.
+   */
+  readonly readiness: () => string;
 }
 
 export function createHttpApp(options: HttpOptions): Express {
@@ -24,8 +27,8 @@ export function createHttpApp(options: HttpOptions): Express {
   });
 
   app.get('/readyz', (_request, response) => {
-    const ready = options.isReady();
-    response.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'shutting down' });
+    const status = options.readiness();
+    response.set('Cache-Control', 'no-store').status(status === 'ready' ? 200 : 503).json({ status });
   });
 
   app.get('/metrics', (_request, response, next) => {

@@ -9,13 +9,14 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CloseCode, SUBPROTOCOL, WEBSOCKET_PATH } from '../protocol';
-import { ConnectLimiter, clientAddress, originAllowed } from './admission';
+import { ConnectLimiter, clientAddress, originAllowed, type SharedAdmission } from './admission';
 import { Authenticator } from './auth';
 import { RATE_KINDS, readTokens, type RelayConfig } from './config';
 import { Connection } from './connection';
 import { createHttpApp } from './http';
 import type { RelayLogger } from './logger';
 import { RelayMetrics } from './metrics';
+import { RedisSessionStore } from './redis/redis-store';
 import { Sessions } from './sessions';
 import { MemorySessionStore, type SessionStore } from './store';
 
@@ -25,6 +26,8 @@ export interface RelayServerOptions {
   readonly version: string;
   /** Defaults to the in-memory store. */
   readonly store?: SessionStore;
+  /** Readiness and connect limits shared with other relay processes; defaults to the Redis store's. */
+  readonly admission?: SharedAdmission;
 }
 
 export class RelayServer {
@@ -35,6 +38,7 @@ export class RelayServer {
   private readonly sessions: Sessions;
   private readonly authenticator: Authenticator;
   private readonly connectLimiter: ConnectLimiter;
+  private readonly admission: SharedAdmission | undefined;
   private readonly http: http.Server;
   private readonly webSockets: WebSocketServer;
   private readonly connections = new Set<Connection>();
@@ -52,13 +56,14 @@ export class RelayServer {
     });
     this.authenticator = new Authenticator(this.config.auth, this.config.tokens);
     this.connectLimiter = new ConnectLimiter(this.config.connectsPerMinute);
+    this.admission = options.admission ?? (store instanceof RedisSessionStore ? store.admission : undefined);
     // Slow clients (slowloris) get no longer to send their request head than an upgraded
     // connection gets to join: the pre-auth deadline; checked every second.
     this.http = http.createServer({
       headersTimeout: this.config.preAuthTimeoutMs,
       requestTimeout: Math.max(30_000, this.config.preAuthTimeoutMs + 1),
       connectionsCheckingInterval: 1000,
-    }, createHttpApp({ metrics: this.metrics, isReady: () => !this.shuttingDown }));
+    }, createHttpApp({ metrics: this.metrics, readiness: () => this.readiness() }));
     this.webSockets = new WebSocketServer({
       noServer: true,
       // A hard cap above the configured limit: messages between the two are closed by
@@ -122,6 +127,13 @@ export class RelayServer {
     return tokens.length;
   }
 
+  /** What /readyz says: not ready while draining, nor while the shared state (Redis) is out of reach. */
+  private readiness(): 'ready' | 'shutting down' | 'shared state unreachable' {
+    if (this.shuttingDown) return 'shutting down';
+    if (this.admission && !this.admission.isReady()) return 'shared state unreachable';
+    return 'ready';
+  }
+
   private limits(): Record<string, number> {
     const config = this.config;
     const limits: Record<string, number> = {
@@ -147,10 +159,29 @@ export class RelayServer {
     if (!originAllowed(request.headers.origin, this.config.allowedOrigins)) {
       return this.refuse(socket, 403, 'This relay does not accept WebSockets from this web page\'s origin (see --allowed-origins).', 'origin');
     }
-    if (!this.connectLimiter.allow(clientAddress(request, this.config.trustProxy))) {
-      return this.refuse(socket, 429, `Too many connections from your address; at most ${this.config.connectsPerMinute} per minute. Retry shortly.`, 'connect-rate',
-        `Retry-After: ${this.connectLimiter.retryAfterSeconds()}\r\n`);
-    }
+    const address = clientAddress(request, this.config.trustProxy);
+    if (!this.connectLimiter.allow(address)) return this.refuseConnectRate(socket, this.connectLimiter.retryAfterSeconds());
+    const admission = this.admission;
+    if (!admission) return this.authenticate(request, socket, head, url);
+    // Across processes: the count this process keeps only sees its own share of the address's connects.
+    admission.allowConnect(address).then((allowed) => {
+      if (socket.destroyed) return;
+      if (this.shuttingDown) return this.refuse(socket, 503, 'The relay is shutting down; reconnect in a moment.', 'shutdown');
+      if (!allowed) return this.refuseConnectRate(socket, admission.retryAfterSeconds());
+      this.authenticate(request, socket, head, url);
+    }).catch((err: unknown) => {
+      this.logger.error({ err }, 'upgrade failed');
+      socket.destroy();
+    });
+  }
+
+  private refuseConnectRate(socket: Duplex, retryAfterSeconds: number): void {
+    this.refuse(socket, 429, `Too many connections from your address; at most ${this.config.connectsPerMinute} per minute. Retry shortly.`, 'connect-rate',
+      `Retry-After: ${retryAfterSeconds}\r\n`);
+  }
+
+  /** The credential check and the WebSocket handshake, once the checks needing no credentials passed. */
+  private authenticate(request: http.IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
     const decision = this.authenticator.decide(request, url);
     if (!decision.ok) return this.refuse(socket, decision.status, decision.message, 'auth');
     this.webSockets.handleUpgrade(request, socket, head, (webSocket) => {

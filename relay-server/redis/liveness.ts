@@ -6,6 +6,8 @@
  * sessions it is responsible for; each beat, every process looks for relays whose heartbeat
  * expired, and the one that wins a SET NX lock takes over: the dead relay's online participants
  * become "reconnecting" (their resume window starts now) and every deadline it held runs here.
+ * Guests that were waiting for approval on the dead relay have no connection any more: their
+ * knocks are withdrawn, so the host's prompt goes away instead of admitting nobody.
  *
  * The same beat notices when Redis lost its data (restart without persistence): the epoch key is
  * gone. Then this process's connections are closed with 1001 so their clients reconnect and
@@ -17,7 +19,7 @@ import type { RelayConfig } from '../config';
 import type { RelayLogger } from '../logger';
 import { publicParticipant } from '../participants';
 import type { RedisKeys } from './keys';
-import type { RedisSessionStore, StoredParticipant } from './redis-store';
+import type { Meta, RedisSessionStore, StoredKnock, StoredParticipant } from './redis-store';
 
 export interface LivenessOptions {
   readonly redis: Redis;
@@ -110,9 +112,13 @@ export class RelayLiveness {
     const { redis, keys, logger, relayId } = this.options;
     const sessions = await redis.smembers(keys.owned(dead));
     let moved = 0;
-    for (const session of sessions) moved += await this.takeOverSession(session, dead);
+    let withdrawn = 0;
+    for (const session of sessions) {
+      moved += await this.takeOverSession(session, dead);
+      withdrawn += await this.withdrawKnocks(session, dead);
+    }
     await redis.multi().srem(keys.relays(), dead).del(keys.owned(dead)).exec();
-    logger.warn({ relay: dead, by: relayId, sessions: sessions.length, participants: moved }, 'a relay process stopped beating: took over its participants');
+    logger.warn({ relay: dead, by: relayId, sessions: sessions.length, participants: moved, knocks: withdrawn }, 'a relay process stopped beating: took over its participants');
   }
 
   /** Marks the dead relay's participants reconnecting and adopts their deadlines; returns how many. */
@@ -141,6 +147,30 @@ export class RelayLiveness {
       this.schedule(session, id, Math.max(0, (next.expiresAt ?? this.now()) - this.now()));
     }
     return moved;
+  }
+
+  /** Withdraws the knocks of guests whose connection was on the dead relay and tells the host; returns how many. */
+  private async withdrawKnocks(session: string, dead: string): Promise<number> {
+    const { store } = this.options;
+    // Compare and set on the meta field, retried a few times: the routing may be changing it meanwhile.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const text = await store.storedMeta(session);
+      if (text === undefined) return 0;
+      const meta = JSON.parse(text) as Meta;
+      const knocks = meta.knocks as StoredKnock[];
+      const gone = knocks.filter((knock) => knock.relay === dead);
+      if (gone.length === 0) return 0;
+      if (!(await store.swapMeta(session, text, { ...meta, knocks: knocks.filter((knock) => knock.relay !== dead) }))) continue;
+      for (const knock of gone) {
+        await store.publish(session, {
+          type: 'message', label: 'knock-withdrawn', to: meta.hostId,
+          frame: encodeMessage({ type: 'knock-withdrawn', participant: knock.id, reason: 'left' }),
+        });
+      }
+      return gone.length;
+    }
+    this.options.logger.warn({ session, relay: dead }, 'could not withdraw the knocks of a dead relay: the session kept changing');
+    return 0;
   }
 
   private schedule(session: string, participant: string, delayMs: number): void {
