@@ -11,9 +11,11 @@ import type { RosterChange } from '../api';
 import type { Disposable } from '../events';
 import type { TimerHandle } from '../ports';
 import type { EngineContext } from './document-sync';
+import { rebaseInsertions, unconfirmedInsertions } from './rebase';
 import type { SharedDocument } from './shared-document';
+import { diffHunks } from './text-merge';
 import { DocumentError } from './types';
-import { checkTextUpdate, fromBase64, stateDigest, textHash, toBase64 } from './yjs-codec';
+import { TEXT_NAME, checkTextUpdate, fromBase64, stateDigest, textHash, toBase64 } from './yjs-codec';
 
 interface Pending<T> {
   resolve(value: T): void;
@@ -31,6 +33,13 @@ export class GuestRole implements Disposable {
   private readonly pendingOpens = new Map<string, Pending<SharedDocument>>();
   private readonly pendingSaves = new Map<string, Pending<void>[]>();
   private readonly mismatchRounds = new Map<string, number>();
+  /**
+   * Per document, our Yjs client ids and the clock up to which the host confirmed each (from the
+   * state vectors in its `state` and `hash`, current epoch): what a rebase leaves out.
+   */
+  private readonly confirmed = new Map<string, Map<number, number>>();
+  /** Documents whose host came back with a new epoch: their resync is in flight. */
+  private readonly reloading = new Set<string>();
   private hostOnline = false;
 
   constructor(private readonly context: EngineContext) {}
@@ -58,6 +67,8 @@ export class GuestRole implements Disposable {
     if (!document) return;
     this.context.documents.delete(path);
     this.mismatchRounds.delete(path);
+    this.confirmed.delete(path);
+    this.reloading.delete(path);
     document.destroy();
     const host = this.hostId();
     if (host) this.context.sendSync({ type: 'unsubscribe', doc: path }, host);
@@ -70,7 +81,7 @@ export class GuestRole implements Disposable {
     if (this.context.documents.size === 0) return;
     this.context.options.logger.debug('restoring document subscriptions', { reason, documents: this.context.documents.size });
     for (const document of this.context.documents.values()) {
-      if (document.healing) this.sendResync(document);
+      if (document.healing || this.reloading.has(document.path)) this.sendResync(document);
       else this.sendSubscribe(document);
     }
   }
@@ -169,12 +180,18 @@ export class GuestRole implements Disposable {
         logger.warn('refused a malformed document state', { path: payload.doc, from: from.id, reason: check.reason });
         return;
       }
-      document.replaceWith(update);
+      if (this.reloading.delete(payload.doc)) {
+        this.rebaseOnto(document, update);
+      } else {
+        this.confirmed.delete(payload.doc);
+        document.replaceWith(update);
+      }
       document.epoch = payload.epoch;
     } else if (!this.context.applyRemoteUpdate(document, update, from)) {
       return;
     }
     document.epoch ??= payload.epoch;
+    this.noteConfirmed(document, payload.sv);
     const pending = this.pendingOpens.get(payload.doc);
     if (pending) {
       this.pendingOpens.delete(payload.doc);
@@ -195,10 +212,12 @@ export class GuestRole implements Disposable {
   private receiveHash(payload: SyncPayloadOf<'hash'>): void {
     const document = this.context.documents.get(payload.doc);
     if (!document || this.pendingOpens.has(payload.doc) || document.healing) return;
+    if (this.reloading.has(payload.doc)) return;
     if (document.epoch !== payload.epoch) {
       this.hostReloaded(document);
       return;
     }
+    this.noteConfirmed(document, payload.sv);
     if (stateDigest(document.yDoc) === payload.digest) {
       this.mismatchRounds.delete(payload.doc);
       const text = document.text;
@@ -220,14 +239,78 @@ export class GuestRole implements Disposable {
   }
 
   /**
-   * The host's copy is a new one (its process restarted and loaded the document afresh): ours
-   * shares no history with it, and merging would duplicate the text. Take the host's copy whole.
-   * Edits the host never received before it restarted are lost with our copy; say so in the log.
+   * The host's copy is a new one (its process restarted without its kept state and loaded the
+   * document afresh): ours shares no history with it, and merging would duplicate the text. Ask
+   * for the host's copy whole; our unconfirmed insertions are rebased onto it when it arrives
+   * ({@link rebaseOnto}). A host that keeps its state (DocumentSyncOptions.persistence) keeps
+   * its epoch, and never gets here.
    */
   private hostReloaded(document: SharedDocument): void {
-    this.context.options.logger.warn('the host reloaded a document: replacing our copy with the host\'s', { path: document.path });
+    if (this.reloading.has(document.path)) return;
+    this.context.options.logger.warn('the host reloaded a document without its history: rebasing our unconfirmed edits onto the host\'s copy', { path: document.path });
     this.mismatchRounds.delete(document.path);
+    this.reloading.add(document.path);
     this.sendResync(document);
+  }
+
+  /**
+   * Replaces our copy with the host's new one plus our insertions it never confirmed (see
+   * rebase.ts for what this guarantees and what not), and sends those insertions to everyone.
+   * They are computed now, not when the new epoch was noticed, so that typing during the round
+   * trip is kept too.
+   */
+  private rebaseOnto(document: SharedDocument, hostState: Uint8Array): void {
+    const { client, logger, random } = this.context.options;
+    const own = client.role === 'viewer' ? undefined : unconfirmedInsertions(document.yDoc, this.ownClients(document));
+    const scratch = new Y.Doc();
+    scratch.clientID = Math.floor((random ?? Math.random)() * 0x1_0000_0000) >>> 0;
+    let rebased: Uint8Array | undefined;
+    try {
+      Y.applyUpdate(scratch, hostState);
+      const text = scratch.getText(TEXT_NAME);
+      const hostText = text.toString();
+      const merged = own ? rebaseInsertions(own, hostText) : hostText;
+      if (merged !== hostText) {
+        const before = Y.encodeStateVector(scratch);
+        scratch.transact(() => {
+          for (const hunk of diffHunks(hostText, merged).reverse()) {
+            if (hunk.end > hunk.start) text.delete(hunk.start, hunk.end - hunk.start);
+            if (hunk.insert !== '') text.insert(hunk.start, hunk.insert);
+          }
+        });
+        rebased = Y.encodeStateAsUpdate(scratch, before);
+        logger.info('rebased our unconfirmed edits onto the host\'s new copy', { path: document.path, characters: merged.length - hostText.length });
+      }
+      document.replaceWith(Y.encodeStateAsUpdate(scratch));
+    } finally {
+      scratch.destroy();
+    }
+    // The rebased text is ours from now on: the scratch client's items count as our own.
+    const clients = new Map<number, number>();
+    if (rebased) clients.set(scratch.clientID, 0);
+    this.confirmed.set(document.path, clients);
+    // Offline: it travels with the next state-vector exchange (the host lacks it).
+    if (rebased) client.send('update', encodePayload({ type: 'update', doc: document.path, update: toBase64(rebased) }));
+  }
+
+  /** Our client ids in this document, with the clock up to which the host confirmed each. */
+  private ownClients(document: SharedDocument): Map<number, number> {
+    let clients = this.confirmed.get(document.path);
+    if (!clients) this.confirmed.set(document.path, clients = new Map());
+    if (!clients.has(document.yDoc.clientID)) clients.set(document.yDoc.clientID, 0);
+    return clients;
+  }
+
+  /** Records what the host's state vector says it holds of our edits. */
+  private noteConfirmed(document: SharedDocument, sv: string): void {
+    let vector: Map<number, number>;
+    try {
+      vector = Y.decodeStateVector(fromBase64(sv));
+    } catch {
+      return;
+    }
+    const clients = this.ownClients(document);
+    for (const [id, clock] of clients) clients.set(id, Math.max(clock, vector.get(id) ?? 0));
   }
 
   private receiveError(payload: SyncPayloadOf<'doc-error'>): void {

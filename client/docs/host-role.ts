@@ -8,14 +8,18 @@ import type { Participant } from '../../protocol';
 import { DocErrorCodeSchema, type DocErrorCode, type SyncPayload } from '../../protocol/doc-payloads';
 import type { RosterChange } from '../api';
 import type { EngineContext } from './document-sync';
+import { DocumentJournal, restoreDocument } from './persistence';
 import type { SharedDocument } from './shared-document';
+import { diffHunks, mergeTexts } from './text-merge';
 import { DocumentError } from './types';
-import { fromBase64, stateDigest, textHash, toBase64 } from './yjs-codec';
+import { checkTextUpdate, fromBase64, stateDigest, textHash, toBase64 } from './yjs-codec';
 
 export class HostRole {
   /** Who subscribed to what; kept while a guest is reconnecting, dropped when it leaves. */
   private readonly subscribers = new Map<string, Set<string>>();
   private readonly loading = new Map<string, Promise<SharedDocument>>();
+  /** Each document's persistence, when the engine has a store (see DocumentSyncOptions.persistence). */
+  private readonly journals = new Map<string, DocumentJournal>();
 
   constructor(private readonly context: EngineContext) {}
 
@@ -85,6 +89,7 @@ export class HostRole {
     if (!source?.save) throw new DocumentError('save-failed', 'This host cannot save documents.');
     const text = document.text;
     await source.save(path, text);
+    this.journals.get(path)?.sourceChanged(text);
     const hash = textHash(text);
     this.context.sendSync({ type: 'saved', doc: path, hash });
     document.notifySaved(hash);
@@ -119,10 +124,58 @@ export class HostRole {
     // Another load may have finished first (only possible if the source is re-entrant).
     const existing = this.context.documents.get(path);
     if (existing) return existing;
-    const document = this.context.createDocument(path);
-    document.epoch = newEpoch(this.context.options.random ?? Math.random);
-    document.initialise(text);
+    const document = this.restore(path, text) ?? this.context.createDocument(path);
+    if (document.epoch === undefined) {
+      document.epoch = newEpoch(this.context.options.random ?? Math.random);
+      document.initialise(text);
+    }
     this.context.documents.set(path, document);
+    const { persistence, logger } = this.context.options;
+    if (persistence) {
+      const journal = new DocumentJournal(persistence, path, document.epoch, text, document.yDoc, logger);
+      journal.start();
+      this.journals.set(path, journal);
+    }
+    return document;
+  }
+
+  /**
+   * The document as this host held it before its process restarted, with the same epoch, so
+   * guests merge by state vectors instead of replacing their copies (which lost their unsent
+   * edits). Undefined when nothing usable was kept for this session and path.
+   */
+  private restore(path: string, text: string): SharedDocument | undefined {
+    const { persistence, logger } = this.context.options;
+    const session = persistence?.session();
+    if (!persistence || session === undefined) return undefined;
+    let persisted;
+    try {
+      persisted = persistence.store.load(session, path);
+    } catch (err) {
+      logger.warn('cannot read a document\'s kept state: loading it afresh', { path, error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
+    if (!persisted) return undefined;
+    const document = this.context.createDocument(path);
+    if (!persisted.updates.every((update) => checkTextUpdate(update).ok) || !restoreDocument(document.yDoc, persisted)) {
+      logger.warn('a document\'s kept state is damaged: loading it afresh', { path });
+      document.destroy();
+      return undefined;
+    }
+    document.epoch = persisted.epoch;
+    // The source changed while the engine was down (the host typed in its editor before a guest
+    // asked for the document, or the file changed on disk): bring that change in as the host's
+    // own edit, merged with what the document gained meanwhile (guests' edits the source never
+    // saw). Compared against the source's text when last in step, not the document's: a CLI
+    // host's file lacks every unsaved edit, which must not read as the host deleting them.
+    if (text !== persisted.sourceText && text !== document.text) {
+      const current = document.text;
+      const merged = mergeTexts(persisted.sourceText, current, text);
+      document.applyLocalEdits(diffHunks(current, merged).map((hunk) => ({
+        offset: hunk.start, deleteCount: hunk.end - hunk.start, insert: hunk.insert,
+      })));
+    }
+    logger.info('restored a document kept from before a restart', { path });
     return document;
   }
 

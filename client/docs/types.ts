@@ -5,6 +5,7 @@
 import type { DocErrorCode } from '../../protocol/doc-payloads';
 import type { SessionClientApi } from '../api';
 import type { Clock, Logger, Random } from '../ports';
+import type { DocumentPersistence } from './persistence';
 
 /** What the engine needs of a session client; `SessionClient` (and test doubles) provide it. */
 export type DocumentSyncClient = Pick<
@@ -51,6 +52,13 @@ export interface DocumentSyncOptions {
   readonly limits?: Partial<DocumentSyncLimits>;
   /** Picks Yjs client ids (tests pass a seeded one so runs replay exactly). Default Math.random. */
   readonly random?: Random;
+  /**
+   * Host only: where each shared document's Yjs state is kept, so that after a host process
+   * restart the document comes back with its history and epoch and guests merge instead of
+   * replacing their copies. Without it a restarted host loads documents afresh (new epoch) and
+   * guests rebase their unconfirmed edits onto its copy (see GuestRole).
+   */
+  readonly persistence?: DocumentPersistence;
 }
 
 export type DocumentErrorCode = DocErrorCode | 'invalid-path' | 'timeout' | 'host-offline' | 'closed';
