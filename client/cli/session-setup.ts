@@ -6,6 +6,7 @@ import { WebSocketTransport } from '../ws-transport';
 import { createDocsCommands } from './docs-commands';
 import { createFileSharing } from './file-sharing';
 import { EventWriter, stderrLogger, type CliIo } from './io';
+import { INVITE_COMMANDS } from './invite-commands';
 import { UsageError, type ParticipantSettings } from './options';
 import { runParticipant } from './participant';
 import { readState, writeState } from './state-file';
@@ -59,9 +60,9 @@ export function runSession(
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const out = new EventWriter(io);
   const logger = stderrLogger(io, settings.logLevel);
-  const docs = createDocsCommands({ client, side, folder: settings.folder, out, logger });
+  const docs = createDocsCommands({ client, side, folder: settings.folder, out, logger, ...(stateFile ? { stateFile } : {}) });
   const files = createFileSharing({ client, side, folder: settings.folder, out, logger });
-  return runParticipant(client, io.stdin, out, { side, rttEvery: settings.rttEvery, commands: [...docs.commands, ...files.commands] })
+  return runParticipant(client, io.stdin, out, { side, rttEvery: settings.rttEvery, commands: [...docs.commands, ...files.commands, ...INVITE_COMMANDS] })
     .finally(() => {
       clearInterval(keepAlive);
       docs.dispose();
