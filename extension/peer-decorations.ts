@@ -37,8 +37,9 @@ export class PeerDecorations implements vscode.Disposable {
   private readonly peers = new Map<string, PeerDecoration>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
-  /** Peers to draw again once the current document change has reached the shared document. */
-  private readonly stale = new Set<string>();
+  /** Anchored peers waiting, per document (`uri.toString()`), for its editor to show the shared text. */
+  private readonly waiting = new Map<string, Set<string>>();
+  private disposed = false;
 
   /** Fires after the drawn marks changed (tests wait on this). */
   readonly onDidRender = this.changed.event;
@@ -65,12 +66,19 @@ export class PeerDecorations implements vscode.Disposable {
   dispose(): void {
     for (const peer of this.peers.values()) peer.dispose();
     this.peers.clear();
-    this.stale.clear();
+    this.waiting.clear();
+    this.disposed = true;
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
 
-  private update(participantId: string): void {
+  /**
+   * Draws a participant's presence now, or removes them. Anchored selections in a co-edited file
+   * are resolved only once that file's editor shows the shared text (`anchoredNow`): while remote
+   * edits are still on their way into the editor, shared offsets are ahead of the editor's.
+   */
+  private update(participantId: string, anchoredNow = false): void {
+    if (this.disposed) return;
     const participant = this.sessions.participant(participantId);
     const presence = this.sessions.presenceOf(participantId);
     const isMe = this.sessions.client?.me?.id === participantId;
@@ -90,30 +98,46 @@ export class PeerDecorations implements vscode.Disposable {
     }
     const target = presence.file === undefined ? undefined : this.mapping.toLocal(presence.file)?.toString();
     const document = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.toString() === target)?.document;
+    if (document && !anchoredNow && hasAnchors(presence) && this.coEditing.sharedDocumentOf(document.uri)) {
+      this.updateWhenIdle(document, participantId);
+      return;
+    }
     const selections = document ? resolveSelectionsIn(this.coEditing, document, presence.selections) : presence.selections;
     peer.render(peerMarks(participant, { ...presence, selections }), participant, this.mapping, this.settings.values.showCursorLabels);
     this.changed.fire();
   }
 
   /**
-   * Anchored peers drawn in `document` are drawn again after the change: VS Code only shifts
-   * decorations by our own view of an edit, and a redraw from line/character would undo that.
-   * Deferred to a microtask so the co-editing binding, which hears the same event, has put a
-   * local edit into the shared document first.
+   * Anchored peers drawn in `document` are drawn again after each change, whoever made it: VS Code
+   * shifts decorations only by its own reading of an edit, which a peer's character need not follow.
+   * The redraw waits for the binding (which hears the same event) to have put a local edit into the
+   * shared document and for remote edits to have reached the editor.
    */
   private documentChanged(document: vscode.TextDocument): void {
     const uri = document.uri.toString();
-    const before = this.stale.size;
     for (const [id, peer] of this.peers) {
       const presence = this.sessions.presenceOf(id);
-      if (presence && hasAnchors(presence) && peer.rendered.some((drawn) => drawn.uri === uri)) this.stale.add(id);
+      if (presence && hasAnchors(presence) && peer.rendered.some((drawn) => drawn.uri === uri)) this.updateWhenIdle(document, id);
     }
-    if (before > 0 || this.stale.size === 0) return;
-    queueMicrotask(() => {
-      const ids = [...this.stale];
-      this.stale.clear();
-      for (const id of ids) this.update(id);
-    });
+  }
+
+  /** Draws anchored peers of `document` once its editor shows the shared text (one wait per document). */
+  private updateWhenIdle(document: vscode.TextDocument, participantId: string): void {
+    const key = document.uri.toString();
+    const waiting = this.waiting.get(key);
+    if (waiting) {
+      waiting.add(participantId);
+      return;
+    }
+    const participants = new Set([participantId]);
+    this.waiting.set(key, participants);
+    const draw = () => {
+      if (this.waiting.get(key) !== participants) return;
+      this.waiting.delete(key);
+      for (const id of participants) this.update(id, true);
+    };
+    // whenIdle resolves false for a document no longer bound: the update then uses line/character.
+    this.coEditing.whenIdle(document.uri).then(draw, draw);
   }
 
   private renderAll(): void {

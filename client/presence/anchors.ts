@@ -25,6 +25,31 @@ export interface TextPositions {
 }
 
 /**
+ * Offsets ↔ positions of a plain string, counted as VS Code does (a `\r\n` is two units and not
+ * part of its line's characters): for participants without an editor (the CLI, tests).
+ */
+export function stringPositions(text: () => string): TextPositions {
+  const lineStarts = (): number[] => {
+    const value = text();
+    const starts = [0];
+    for (let index = value.indexOf('\n'); index >= 0; index = value.indexOf('\n', index + 1)) starts.push(index + 1);
+    return starts;
+  };
+  return {
+    offsetAt: ({ line, character }) => {
+      const starts = lineStarts();
+      return starts[Math.min(line, starts.length - 1)] + character;
+    },
+    positionAt: (offset) => {
+      const starts = lineStarts();
+      let line = starts.length - 1;
+      while (line > 0 && starts[line] > offset) line--;
+      return { line, character: offset - starts[line] };
+    },
+  };
+}
+
+/**
  * The wire form (base64url) of the relative position at `offset`, or undefined if it would not
  * fit the schema (never for what Yjs encodes today).
  */

@@ -1,31 +1,12 @@
 import { strict as assert } from 'node:assert';
 import {
-  anchorAt, anchoredSelections, hasAnchors, offsetOfAnchor, PRESENCE_BUDGET_BYTES, resolveSelections, withinPresenceBudget,
-  type AnchorDocument, type TextPositions,
+  anchorAt, anchoredSelections, hasAnchors, offsetOfAnchor, PRESENCE_BUDGET_BYTES, resolveSelections, stringPositions as positionsOf,
+  withinPresenceBudget, type AnchorDocument,
 } from '../../client/presence/anchors';
 import type { SharedDocument } from '../../client/docs';
 import { Y } from '../../client/docs/yjs';
 import { encodePayload, encryptedCodec, newPayloadKey, PresencePayloadSchema, RelativePositionSchema, type Selection } from '../../protocol';
 import { createDocsSession, type DocsSession } from '../support/docs-harness';
-
-/** Offsets ↔ positions of a string as VS Code counts them (`\r\n` is two units, not part of a line). */
-function positionsOf(text: () => string): TextPositions {
-  const lineStarts = () => {
-    const starts = [0];
-    const value = text();
-    for (let index = 0; index < value.length; index++) if (value[index] === '\n') starts.push(index + 1);
-    return starts;
-  };
-  return {
-    offsetAt: ({ line, character }) => lineStarts()[line] + character,
-    positionAt: (offset) => {
-      const starts = lineStarts();
-      let line = starts.length - 1;
-      while (starts[line] > offset) line--;
-      return { line, character: offset - starts[line] };
-    },
-  };
-}
 
 const caret = (line: number, character: number): Selection => ({ anchor: { line, character }, head: { line, character } });
 

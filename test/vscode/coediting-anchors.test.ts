@@ -1,0 +1,119 @@
+/**
+ * Anchored remote cursors inside the real extension host: the extension hosts a session (a real
+ * relay, child process of this suite); "Pia", a guest run in this process (the client library
+ * with its own Yjs replica), puts her cursor on a character of a co-edited file and sends her
+ * presence once, with Yjs relative positions. A `pairline` CLI guest then inserts lines and text
+ * above and before it, and the host types before it in its editor: the drawn cursor moves with the
+ * character each time, without Pia sending anything. A second cursor sent without an anchor stays
+ * at its line/character. The relay, the CLI and Pia's client are stopped by this suite, also on failure.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import { DocumentSync } from '../../client/docs/document-sync';
+import type { SharedDocument } from '../../client/docs/shared-document';
+import { silentLogger, systemClock } from '../../client/ports';
+import { anchoredSelections, stringPositions } from '../../client/presence/anchors';
+import { SessionClient } from '../../client/session-client';
+import { WebSocketTransport } from '../../client/ws-transport';
+import { parseInviteLink, type Position } from '../../protocol';
+import type { PairlineApi } from '../../extension/api';
+import { startRelay, type RunningRelay } from '../support/relay-process';
+import { pairline, startCliGuest, until, type CliGuest } from './support';
+
+const FILE = 'src/anchored.txt';
+
+describe('anchored remote cursors', function () {
+  let api: PairlineApi;
+  let relay: RunningRelay | undefined;
+  let typist: CliGuest | undefined;
+  let pia: SessionClient | undefined;
+  let piaSync: DocumentSync | undefined;
+  let commandId = 0;
+  const events = () => [api.onDidChange, api.testing.onDidRenderDecorations, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
+
+  async function command(line: Record<string, unknown>): Promise<void> {
+    const id = `an${commandId++}`;
+    typist!.send({ ...line, id });
+    const answer = await typist!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
+    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
+  }
+
+  /** Pia's cursors as drawn in `document` right now. */
+  function drawnCursors(document: vscode.TextDocument): readonly Position[] | undefined {
+    return api.testing.decorations.find((drawn) => drawn.name === 'Pia the pointer' && drawn.uri === document.uri.toString())?.cursors;
+  }
+
+  async function cursorsAt(document: vscode.TextDocument, expected: Position[], what: string): Promise<void> {
+    await until(what, () => JSON.stringify(drawnCursors(document)) === JSON.stringify(expected), events(), 30_000)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}; drawn: ${JSON.stringify(drawnCursors(document))}; text: ${JSON.stringify(document.getText())}`);
+      });
+  }
+
+  before(async () => {
+    api = await pairline();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(folder, 'the test workspace is open');
+    await fs.writeFile(vscode.Uri.joinPath(folder, ...FILE.split('/')).fsPath, 'alpha\nbravo charlie\ndelta\n');
+    relay = await startRelay();
+    await vscode.workspace.getConfiguration('pairline').update('relayUrl', relay.url, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('pairline').update('approval', 'auto', vscode.ConfigurationTarget.Global);
+    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
+    await vscode.commands.executeCommand('pairline.startSession');
+    assert.ok(api.inviteLink, 'the host has an invite link');
+    const invite = parseInviteLink(api.inviteLink);
+    assert.ok(invite.ok, 'the invite link parses');
+    pia = new SessionClient({
+      relay: invite.invite.relay, name: 'Pia the pointer', mode: { type: 'guest', invite: invite.invite },
+      transport: new WebSocketTransport(), clock: systemClock, random: Math.random, logger: silentLogger,
+      clientName: 'pairline-anchors-test',
+    });
+    piaSync = new DocumentSync({ client: pia, clock: systemClock, logger: silentLogger });
+    await pia.start();
+    typist = startCliGuest(api.inviteLink, 'Cleo the typist');
+    await typist.waitForOutput((output) => output.event === 'joined', 45_000);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    piaSync?.dispose();
+    await pia?.leave().catch(() => undefined);
+    pia?.dispose();
+    if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+    await typist?.stop();
+    await relay?.stop();
+    await vscode.workspace.getConfiguration('pairline').update('relayUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('pairline').update('approval', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('a peer\'s cursor stays on its character while others insert text before it', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, ...FILE.split('/')));
+    const editor = await vscode.window.showTextDocument(document);
+    const shared: SharedDocument = await piaSync!.open(FILE);
+    await until(`${FILE} bound on the host`, () => api.testing.coEditing.boundPaths.includes(FILE), events());
+    assert.equal(shared.text, 'alpha\nbravo charlie\ndelta\n');
+
+    // Pia: one cursor before "charlie" (anchored), one in "alpha" sent as line/character only.
+    const [anchored] = anchoredSelections([{ anchor: { line: 1, character: 6 }, head: { line: 1, character: 6 } }], shared, stringPositions(() => shared.text));
+    assert.ok(anchored.head.relative, 'Pia\'s cursor carries an anchor');
+    pia!.setPresence({ file: FILE, selections: [anchored, { anchor: { line: 0, character: 2 }, head: { line: 0, character: 2 } }] });
+    await cursorsAt(document, [{ line: 1, character: 6 }, { line: 0, character: 2 }], 'Pia\'s cursors drawn where she put them');
+
+    // Another participant inserts a line above and text before the cursor on its line.
+    await command({ cmd: 'open', file: FILE });
+    await command({ cmd: 'edit', file: FILE, offset: 0, insert: 'inserted by Cleo\n' });
+    await command({ cmd: 'edit', file: FILE, offset: 'inserted by Cleo\nalpha\n'.length + 'bravo '.length, insert: 'and ' });
+    await cursorsAt(document, [{ line: 2, character: 10 }, { line: 0, character: 2 }], 'the anchored cursor moved with "charlie" after Cleo\'s edits');
+    assert.equal(document.lineAt(2).text, 'bravo and charlie');
+
+    // The host types before it in its own editor.
+    const typed = await editor.edit((builder) => builder.insert(new vscode.Position(2, 0), '>> '), { undoStopBefore: false, undoStopAfter: false });
+    assert.ok(typed, 'the host\'s edit applied');
+    await cursorsAt(document, [{ line: 2, character: 13 }, { line: 0, character: 2 }], 'the anchored cursor moved with "charlie" after the host typed');
+    assert.equal(document.lineAt(2).text.slice(13), 'charlie');
+    await until('Pia\'s replica has every edit', () => shared.text === document.getText(), events());
+    assert.equal(api.heals, 0);
+  });
+});
