@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     return;
   }
   const config = parsed.config;
-  const logger = createLogger(config.logLevel, version);
+  const logger = createLogger(config.logLevel, version, {
+    // stderr, once: stdout (a closed pipe, say) is what just failed.
+    onOutputLost: (error) => console.error(`pairline-relay: stopped logging: stdout cannot be written (${(error as NodeJS.ErrnoException).code ?? error.message})`),
+  });
   let shared: RedisRelayState | undefined;
   try {
     shared = config.redis !== undefined ? await startRedisRelayState(config.redis, config, logger) : undefined;
@@ -80,8 +83,6 @@ async function main(): Promise<void> {
     console.error(`pairline-relay: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
     process.exit(1);
   }
-  logger.info({ url, auth: config.auth, heartbeatMs: config.heartbeatMs, maxPayload: config.maxPayload }, 'relay listening');
-  console.error(banner(url, config));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -109,6 +110,10 @@ async function main(): Promise<void> {
       logger.error({ error: (err as Error).message }, 'reloading the host access tokens failed; keeping the previous ones');
     }
   });
+  // Announced only once the signal handlers are in place: whoever starts the relay may signal it as
+  // soon as it reads this line, and a signal without a handler would kill it without a clean shutdown.
+  logger.info({ url, auth: config.auth, heartbeatMs: config.heartbeatMs, maxPayload: config.maxPayload }, 'relay listening');
+  console.error(banner(url, config));
 }
 
 main().catch((err: unknown) => {
