@@ -112,7 +112,10 @@ export class LocalMembers {
   private deliver(members: Map<string, Member>, delivery: Delivery): void {
     switch (delivery.type) {
       case 'message':
-        for (const member of [...members.values()]) {
+        // No copy of the map per message: delivering never adds or removes a member synchronously
+        // (a socket closed for falling behind leaves on its close event), and a Map iterates
+        // safely past deletions anyway.
+        for (const member of members.values()) {
           if (member.state !== 'joined') continue;
           if (delivery.to !== undefined ? member.participant !== delivery.to : excluded(delivery.except, member.participant)) continue;
           member.deliverFrame(delivery.frame, delivery.label, delivery.seq, delivery.from);

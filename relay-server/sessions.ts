@@ -259,25 +259,26 @@ export class Sessions {
       peer.close(CloseCode.TooBig, `a ${message.kind} body of ${message.body.length} bytes is over this relay's ${cap}-byte cap`);
       return;
     }
-    const record = await this.store.get(member.session);
-    const sender = record?.participants[member.participant];
-    if (!record || !sender) return sendError(peer, 'not-joined', 'You are no longer in this session.', message.type);
+    // Every relayed message passes here: read the sender (and the target) only, not a copy of the record.
+    const session = member.session;
+    const [sender, target] = await this.store.participants(session, message.to !== undefined ? [member.participant, message.to] : [member.participant]);
+    if (!sender) return sendError(peer, 'not-joined', 'You are no longer in this session.', message.type);
     if (sender.role === 'viewer' && WRITE_KINDS.has(message.kind)) {
       return sendError(peer, 'forbidden', `Viewers cannot edit: the host gave you view-only access, so your ${message.kind} was not sent.`, message.type);
     }
-    if (message.to !== undefined && !record.participants[message.to]) {
+    if (message.to !== undefined && !target) {
       return sendError(peer, 'unknown-participant', 'That participant is not in this session.', message.type);
     }
     const base = { type: 'relayed', kind: message.kind, from: sender.id, ...(message.to !== undefined ? { to: message.to } : {}), body: message.body } as const;
     if (VOLATILE_KINDS.has(message.kind)) {
       const frame = encodeMessage(base);
-      if (message.to === undefined) await this.store.setPresence(record.id, sender.id, frame);
-      await this.store.publish(record.id, message.to === undefined
+      if (message.to === undefined) await this.store.setPresence(session, sender.id, frame);
+      await this.store.publish(session, message.to === undefined
         ? { type: 'message', frame, label: 'relayed:presence', except: sender.id, from: sender.id }
         : { type: 'message', frame, label: 'relayed:presence', to: message.to, from: sender.id });
       return;
     }
-    await this.store.appendRelayed(record.id, {
+    await this.store.appendRelayed(session, {
       kind: message.kind, from: sender.id, ...(message.to !== undefined ? { to: message.to } : {}),
       frame: (seq) => encodeMessage({ ...base, seq }),
     });

@@ -5,7 +5,9 @@
  *
  * Methods return {@link Awaitable} values: the in-memory store answers synchronously, a networked
  * one with promises, and the routing awaits either. Records are plain data (serialisable);
- * the routing reads one, changes it and writes it back with {@link SessionStore.save}.
+ * the routing reads one, changes it and writes it back with {@link SessionStore.save}. The hot
+ * path (every relayed message) reads only what it needs through {@link SessionStore.participants},
+ * read-only and without a copy of the whole record.
  */
 import type { InviteRegistration, Participant, RelayedKind, SessionSettings } from '../protocol';
 import { ResumeBuffer, type BufferedMessage, type Replay } from './resume-buffer';
@@ -75,7 +77,14 @@ export interface RelayedInput {
 }
 
 export interface SessionStore {
+  /** A copy of the record, for the caller to change and {@link save}. */
   get(session: string): Awaitable<SessionRecord | undefined>;
+  /**
+   * The session's participants with these ids, in the same order (undefined for an id that is not
+   * in the session, and for every id when the session is gone). Read-only and possibly the store's
+   * own objects: never change them; change a participant through {@link get} and {@link save}.
+   */
+  participants(session: string, ids: readonly string[]): Awaitable<ReadonlyArray<Readonly<ParticipantRecord> | undefined>>;
   save(record: SessionRecord): Awaitable<void>;
   /** Removes the session with its buffer and presence. */
   delete(session: string): Awaitable<void>;
@@ -105,9 +114,10 @@ export interface MemoryStoreLimits {
   readonly bufferBytes: number;
 }
 
+/** Made on first use: many sessions never relay a non-volatile message or a presence frame. */
 interface SessionExtras {
-  readonly buffer: ResumeBuffer;
-  readonly presence: Map<string, string>;
+  buffer?: ResumeBuffer;
+  presence?: Map<string, string>;
 }
 
 /** The default store: everything in this process's memory. A relay restart loses it by design (soft state). */
@@ -124,11 +134,19 @@ export class MemorySessionStore implements SessionStore {
     return record ? structuredClone(record) : undefined;
   }
 
+  participants(session: string, ids: readonly string[]): ReadonlyArray<Readonly<ParticipantRecord> | undefined> {
+    // No copy: this runs for every relayed message, and a clone of the whole record was a fifth of
+    // the relay's CPU. The stored participants are frozen (see save), so a caller cannot change them.
+    const participants = this.records.get(session)?.participants;
+    // Own properties only: an id such as `constructor` must not find Object.prototype's.
+    return ids.map((id) => (participants && Object.hasOwn(participants, id) ? participants[id] : undefined));
+  }
+
   save(record: SessionRecord): void {
-    this.records.set(record.id, structuredClone(record));
-    if (!this.extras.has(record.id)) {
-      this.extras.set(record.id, { buffer: new ResumeBuffer(this.limits.bufferMessages, this.limits.bufferBytes), presence: new Map() });
-    }
+    const stored = structuredClone(record);
+    for (const participant of Object.values(stored.participants)) Object.freeze(participant);
+    this.records.set(record.id, stored);
+    if (!this.extras.has(record.id)) this.extras.set(record.id, {});
   }
 
   delete(session: string): void {
@@ -156,6 +174,7 @@ export class MemorySessionStore implements SessionStore {
     const buffered: BufferedMessage = message.to === undefined
       ? { seq, kind: message.kind, from: message.from, frame }
       : { seq, kind: message.kind, from: message.from, to: message.to, frame };
+    extras.buffer ??= new ResumeBuffer(this.limits.bufferMessages, this.limits.bufferBytes);
     extras.buffer.append(buffered);
     this.publish(session, message.to === undefined
       ? { type: 'message', frame, label: `relayed:${message.kind}`, seq, except: message.from }
@@ -164,15 +183,21 @@ export class MemorySessionStore implements SessionStore {
   }
 
   replay(session: string, lastSeq: number): Replay {
-    return this.extras.get(session)?.buffer.since(lastSeq) ?? { gap: lastSeq > 0, messages: [] };
+    const extras = this.extras.get(session);
+    // A live session without a buffer has relayed nothing yet: nothing missed.
+    if (extras) return extras.buffer?.since(lastSeq) ?? { gap: false, messages: [] };
+    return { gap: lastSeq > 0, messages: [] };
   }
 
   setPresence(session: string, participant: string, frame: string): void {
-    this.extras.get(session)?.presence.set(participant, frame);
+    const extras = this.extras.get(session);
+    if (!extras) return;
+    extras.presence ??= new Map();
+    extras.presence.set(participant, frame);
   }
 
   clearPresence(session: string, participant: string): void {
-    this.extras.get(session)?.presence.delete(participant);
+    this.extras.get(session)?.presence?.delete(participant);
   }
 
   presence(session: string): ReadonlyMap<string, string> {
