@@ -8,7 +8,7 @@ import {
   CloseCode, PROTOCOL_VERSION, encodeMessage, newSecret, parseClientMessage,
   type ClientMessage, type RelayMessage,
 } from '../protocol';
-import { RATE_KINDS, rateKindOf, type RateKind, type RelayConfig } from './config';
+import { rateKindOf, type RateKind, type RelayConfig } from './config';
 import type { RelayLogger } from './logger';
 import type { Peer } from './members';
 import type { RelayMetrics } from './metrics';
@@ -47,11 +47,15 @@ export class Connection implements Peer {
   private readonly relayVersion: string;
   private readonly now: () => number;
   private readonly bucket: TokenBucket;
-  private readonly kindBuckets: Record<RateKind, TokenBucket>;
+  /** One bucket per message family, each made when the connection first sends one of that family. */
+  private readonly kindBuckets: Partial<Record<RateKind, TokenBucket>> = {};
   /** Counted until the connection joins, creates or starts waiting (see {@link settle}). */
   private preAuth: { messages: number; bytes: number } | undefined = { messages: 0, bytes: 0 };
-  /** Presence held back for a slow reader: only the latest per sender, sent when it catches up. */
-  private readonly pendingPresence = new Map<string, string>();
+  /**
+   * Presence held back for a slow reader: only the latest per sender, sent when it catches up.
+   * Made only while there is some (most connections never need it; an empty Map costs ~250 bytes).
+   */
+  private pendingPresence: Map<string, string> | undefined;
   private presenceFlushTimer: NodeJS.Timeout | undefined;
   private greeted = false;
   private preAuthTimer: NodeJS.Timeout | undefined;
@@ -64,17 +68,15 @@ export class Connection implements Peer {
     this.socket = options.socket;
     this.sessions = options.sessions;
     this.config = options.config;
-    this.logger = options.logger.child({ connection: this.connectionId });
+    // The shared logger with the connection id as a field: a child logger per connection cost
+    // about 200 bytes for every idle participant.
+    this.logger = options.logger;
     this.metrics = options.metrics;
     this.relayVersion = options.relayVersion;
     this.tokenHash = options.tokenHash;
     this.now = options.now ?? Date.now;
     this.lastSeenAt = this.now();
     this.bucket = new TokenBucket(this.config.rateLimitPerSecond, this.config.rateLimitBurst, this.now);
-    this.kindBuckets = Object.fromEntries(RATE_KINDS.map((kind) => {
-      const limit = this.config.rateLimits[kind];
-      return [kind, new TokenBucket(limit.perSecond, limit.burst, this.now)];
-    })) as Record<RateKind, TokenBucket>;
     this.preAuthTimer = setTimeout(() => {
       this.close(CloseCode.Timeout, `no session joined within ${Math.round(this.config.preAuthTimeoutMs / 100) / 10} s of connecting`);
     }, this.config.preAuthTimeoutMs);
@@ -89,19 +91,20 @@ export class Connection implements Peer {
     this.socket.on('error', (err) => {
       // ws reports oversized frames here and closes with 1009 itself.
       this.closeCode ??= (err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CloseCode.MessageTooBig : undefined;
-      this.logger.debug({ error: err.message }, 'socket error');
+      this.logger.debug({ connection: this.connectionId, error: err.message }, 'socket error');
     });
-    this.socket.once('close', (code) => {
+    // `on`, not `once`: ws emits close once, and `once` would add a wrapper per connection.
+    this.socket.on('close', (code) => {
       clearTimeout(this.preAuthTimer);
       clearTimeout(this.presenceFlushTimer);
-      this.pendingPresence.clear();
+      this.pendingPresence = undefined;
       const recorded = this.closeCode ?? code;
       this.metrics.recordClose(recorded);
       this.metrics.connections.dec();
-      this.logger.debug({ code: recorded }, 'connection closed');
+      this.logger.debug({ connection: this.connectionId, code: recorded }, 'connection closed');
       this.queue = this.queue
         .then(() => this.sessions.disconnected(this))
-        .catch((err: unknown) => this.logger.error({ err }, 'handling a disconnect failed'));
+        .catch((err: unknown) => this.logger.error({ err, connection: this.connectionId }, 'handling a disconnect failed'));
     });
     this.metrics.connections.inc();
   }
@@ -110,7 +113,7 @@ export class Connection implements Peer {
   heartbeat(): void {
     const now = this.now();
     if (now - this.lastSeenAt > this.config.deadAfterMs) {
-      this.logger.info({ silentMs: now - this.lastSeenAt }, 'terminating a silent connection');
+      this.logger.info({ connection: this.connectionId, silentMs: now - this.lastSeenAt }, 'terminating a silent connection');
       this.closeCode ??= 1006;
       this.socket.terminate();
       return;
@@ -132,9 +135,10 @@ export class Connection implements Peer {
       this.close(CloseCode.TooSlow, 'the connection fell too far behind on messages');
       return;
     }
-    if (label === 'relayed:presence' && from !== undefined && (backlog > this.config.maxPayload || this.pendingPresence.size > 0)) {
+    if (label === 'relayed:presence' && from !== undefined && (backlog > this.config.maxPayload || this.pendingPresence !== undefined)) {
       // Presence is latest-wins: a slow reader gets each sender's newest position once it has
       // caught up, never a queue of stale ones (and never loses the last one).
+      this.pendingPresence ??= new Map();
       if (this.pendingPresence.has(from)) this.metrics.presenceCoalesced.inc();
       else this.metrics.presenceDropped.inc();
       this.pendingPresence.delete(from);
@@ -152,8 +156,8 @@ export class Connection implements Peer {
       this.presenceFlushTimer = setTimeout(() => this.flushPresence(), 50);
       return;
     }
-    const frames = [...this.pendingPresence.values()];
-    this.pendingPresence.clear();
+    const frames = [...(this.pendingPresence?.values() ?? [])];
+    this.pendingPresence = undefined;
     for (const frame of frames) this.write(frame, 'relayed:presence');
   }
 
@@ -167,7 +171,7 @@ export class Connection implements Peer {
     if (this.closeCode !== undefined && this.closeCode !== code) return;
     this.closeCode = code;
     clearTimeout(this.preAuthTimer);
-    if (code !== CloseCode.Normal && code !== CloseCode.GoingAway) this.logger.info({ code, reason }, 'closing connection');
+    if (code !== CloseCode.Normal && code !== CloseCode.GoingAway) this.logger.info({ connection: this.connectionId, code, reason }, 'closing connection');
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, truncateReason(reason));
     }
@@ -227,7 +231,7 @@ export class Connection implements Peer {
     const message = parsed.message;
     this.metrics.messagesIn.inc({ type: message.type === 'send' ? `send:${message.kind}` : message.type });
     const rateKind = rateKindOf(message.type, message.type === 'send' ? message.kind : undefined);
-    if (!this.kindBuckets[rateKind].take()) {
+    if (!this.kindBucket(rateKind).take()) {
       this.metrics.rateLimited.inc({ kind: rateKind });
       this.close(CloseCode.RateLimited, `more than ${this.config.rateLimits[rateKind].perSecond} ${rateKind} messages per second`);
       return;
@@ -235,9 +239,20 @@ export class Connection implements Peer {
     this.queue = this.queue
       .then(() => (this.closeCode === undefined ? this.handle(message) : undefined))
       .catch((err: unknown) => {
-        this.logger.error({ err, type: message.type }, 'handling a message failed');
+        this.logger.error({ err, connection: this.connectionId, type: message.type }, 'handling a message failed');
         this.close(CloseCode.InternalError, 'the relay hit an internal error');
       });
+  }
+
+  private kindBucket(kind: RateKind): TokenBucket {
+    let bucket = this.kindBuckets[kind];
+    if (!bucket) {
+      // Starts full, as it would have had it been made with the connection: only the rate matters.
+      const limit = this.config.rateLimits[kind];
+      bucket = new TokenBucket(limit.perSecond, limit.burst, this.now);
+      this.kindBuckets[kind] = bucket;
+    }
+    return bucket;
   }
 
   private async handle(message: ClientMessage): Promise<void> {
@@ -256,7 +271,7 @@ export class Connection implements Peer {
           return;
         }
         this.greeted = true;
-        this.logger.debug({ client: message.client }, 'hello');
+        this.logger.debug({ connection: this.connectionId, client: message.client }, 'hello');
         this.send({
           type: 'welcome', protocol: PROTOCOL_VERSION, relay: { version: this.relayVersion },
           limits: { maxPayload: this.config.maxPayload, kinds: { ...this.config.kindLimits } },
