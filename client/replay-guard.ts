@@ -1,9 +1,11 @@
 /**
  * Refusing replayed encrypted messages. The relay (or anyone between two participants) cannot
  * forge a body, but it could send one it saw earlier again: an old `file-write` would put a file
- * back to an old content. Stamped bodies (format 0x02, protocol/body-codec.ts) carry the sender's
- * clock and a random message id inside the sealed plaintext; this guard accepts each id once per
- * sender and nothing older than its window.
+ * back to an old content. Stamped bodies (formats 0x02 and 0x03, protocol/body-codec.ts) carry the
+ * sender's clock inside the sealed plaintext and a message id (0x02: 16 random bytes sealed with
+ * it; 0x03: the authenticated 12-byte GCM nonce, unique per message); this guard accepts each id
+ * once per sender and nothing older than its window. The ids of the two formats differ in length
+ * (22 and 16 base64url characters), so they never collide with each other.
  *
  * Presence is latest-wins and the relay re-sends each sender's last presence as a snapshot after
  * every (re)join, so for presence the rule is "not older than the newest accepted", duplicates

@@ -10,7 +10,12 @@
  * - 0x02: as 0x01, but the sealed plaintext starts with `sentAt (8, ms since epoch, big endian) ‖
  *   messageId (16 random bytes)`, so a receiver can refuse a frame the relay (or anyone on the
  *   path) replays: see client/replay-guard.ts. The version byte is bound in the associated data,
- *   so a 0x02 body cannot be passed off as 0x01 to skip the check.
+ *   so a 0x02 body cannot be passed off as 0x01 to skip the check. Still opened; no longer sealed.
+ * - 0x03 (sealed now): as 0x02 with a 6-byte stamp, `sentAt (6, ms since epoch, big endian)`.
+ *   The random 12-byte GCM nonce is already unique per message (a repeated nonce under one key
+ *   would break GCM itself) and is authenticated, so it serves as the message id: a replayed body
+ *   repeats it, and changing it fails authentication. 18 bytes (24 base64 characters) shorter than
+ *   0x02. 48 bits of milliseconds last until the year 10889.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { RelayedKind } from './messages';
@@ -18,8 +23,13 @@ import type { RelayedKind } from './messages';
 const PLAIN = 0x00;
 const AES_GCM = 0x01;
 const AES_GCM_STAMPED = 0x02;
+const AES_GCM_SHORT_STAMP = 0x03;
 /** Bytes of the replay stamp at the start of a 0x02 plaintext: sentAt (8) ‖ messageId (16). */
 const STAMP_BYTES = 24;
+/** Bytes of the replay stamp at the start of a 0x03 plaintext: sentAt (6); the nonce is the id. */
+const SHORT_STAMP_BYTES = 6;
+/** Largest sentAt a 0x03 stamp holds (2^48 − 1 ms). */
+const MAX_SENT_AT = 2 ** 48 - 1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** Payload keys are 256 bits, base64url (43 characters) in the invite fragment. */
@@ -33,7 +43,7 @@ export interface BodyCodec {
   /** Opens a body the relay stamped as coming from `from`. Throws {@link BodyError} when it cannot. */
   open(kind: RelayedKind, from: string, body: string): Uint8Array;
   /**
-   * Like {@link open}, with the replay stamp when the body carries one (format 0x02).
+   * Like {@link open}, with the replay stamp when the body carries one (formats 0x02 and 0x03).
    * Optional so codecs written elsewhere (tests, other clients) stay valid.
    */
   openStamped?(kind: RelayedKind, from: string, body: string): OpenedBody;
@@ -41,7 +51,10 @@ export interface BodyCodec {
 
 export interface OpenedBody {
   readonly payload: Uint8Array;
-  /** Present for stamped (0x02) bodies: the sender's clock when sealing, ms since the epoch. */
+  /**
+   * Present for stamped (0x02, 0x03) bodies: the sender's clock when sealing, ms since the epoch,
+   * and an id unique to the message (base64url; for 0x03 the nonce).
+   */
   readonly stamp?: { readonly sentAt: number; readonly messageId: string };
 }
 
@@ -72,7 +85,7 @@ export function plainCodec(): BodyCodec {
     },
     open(_kind, _from, body) {
       const bytes = Buffer.from(body, 'base64');
-      if (bytes[0] === AES_GCM || bytes[0] === AES_GCM_STAMPED) throw new BodyError('message is encrypted but this session has no key; the invite link lacks its "k=" part');
+      if (bytes[0] === AES_GCM || bytes[0] === AES_GCM_STAMPED || bytes[0] === AES_GCM_SHORT_STAMP) throw new BodyError('message is encrypted but this session has no key; the invite link lacks its "k=" part');
       if (bytes[0] !== PLAIN) throw new BodyError('unknown body format');
       return bytes.subarray(1);
     },
@@ -80,8 +93,8 @@ export function plainCodec(): BodyCodec {
 }
 
 /**
- * AES-256-GCM bodies under `key` (base64url, 32 bytes). Seals format 0x02 (with a replay stamp
- * from `clock`); opens 0x01 and 0x02.
+ * AES-256-GCM bodies under `key` (base64url, 32 bytes). Seals format 0x03 (with a replay stamp
+ * from `clock`); opens 0x01, 0x02 and 0x03.
  */
 export function encryptedCodec(session: string, key: string, clock: () => number = Date.now): BodyCodec {
   const keyBytes = Buffer.from(key, 'base64url');
@@ -89,7 +102,7 @@ export function encryptedCodec(session: string, key: string, clock: () => number
   const openStamped = (kind: RelayedKind, from: string, body: string): OpenedBody => {
     const bytes = Buffer.from(body, 'base64');
     const version = bytes[0];
-    if (version !== AES_GCM && version !== AES_GCM_STAMPED) throw new BodyError('message is not encrypted although this session is; refusing it');
+    if (version !== AES_GCM && version !== AES_GCM_STAMPED && version !== AES_GCM_SHORT_STAMP) throw new BodyError('message is not encrypted although this session is; refusing it');
     if (bytes.length < 1 + NONCE_BYTES + TAG_BYTES) throw new BodyError('encrypted message is truncated');
     const nonce = bytes.subarray(1, 1 + NONCE_BYTES);
     const tag = bytes.subarray(bytes.length - TAG_BYTES);
@@ -103,6 +116,10 @@ export function encryptedCodec(session: string, key: string, clock: () => number
       throw new BodyError(`message from ${from} failed authentication (wrong key, tampered, or not really from them)`);
     }
     if (version === AES_GCM) return { payload: plain };
+    if (version === AES_GCM_SHORT_STAMP) {
+      if (plain.length < SHORT_STAMP_BYTES) throw new BodyError('encrypted message lacks its replay stamp');
+      return { payload: plain.subarray(SHORT_STAMP_BYTES), stamp: { sentAt: plain.readUIntBE(0, SHORT_STAMP_BYTES), messageId: nonce.toString('base64url') } };
+    }
     if (plain.length < STAMP_BYTES) throw new BodyError('encrypted message lacks its replay stamp');
     const sentAt = Number(plain.readBigUInt64BE(0));
     return { payload: plain.subarray(STAMP_BYTES), stamp: { sentAt, messageId: plain.subarray(8, STAMP_BYTES).toString('base64url') } };
@@ -111,13 +128,12 @@ export function encryptedCodec(session: string, key: string, clock: () => number
     encrypted: true,
     seal(kind, sender, payload) {
       const nonce = randomBytes(NONCE_BYTES);
-      const stamp = Buffer.allocUnsafe(STAMP_BYTES);
-      stamp.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(clock()))), 0);
-      randomBytes(16).copy(stamp, 8);
+      const stamp = Buffer.allocUnsafe(SHORT_STAMP_BYTES);
+      stamp.writeUIntBE(Math.min(MAX_SENT_AT, Math.max(0, Math.floor(clock()))), 0, SHORT_STAMP_BYTES);
       const cipher = createCipheriv('aes-256-gcm', keyBytes, nonce);
-      cipher.setAAD(associatedData(session, kind, sender, AES_GCM_STAMPED));
+      cipher.setAAD(associatedData(session, kind, sender, AES_GCM_SHORT_STAMP));
       const sealed = Buffer.concat([
-        Buffer.of(AES_GCM_STAMPED), nonce, cipher.update(stamp), cipher.update(payload), cipher.final(), cipher.getAuthTag(),
+        Buffer.of(AES_GCM_SHORT_STAMP), nonce, cipher.update(stamp), cipher.update(payload), cipher.final(), cipher.getAuthTag(),
       ]);
       return sealed.toString('base64');
     },

@@ -1,7 +1,8 @@
 /**
  * Document sync payloads: shared documents are Yjs `Y.Text`s keyed by workspace-relative path.
  * They travel inside relayed bodies (after the body codec opens them), as UTF-8 JSON validated
- * with {@link parsePayload}. Yjs binary (updates, state vectors) is carried as standard base64.
+ * with {@link parsePayload}, with Yjs binary (state vectors, states) as standard base64 — except
+ * `update`, the one sent per edit, which is binary: {@link encodeUpdatePayload}.
  *
  * Kinds:
  * - `sync` (any role): subscribe / state / unsubscribe / hash / resync / saved / doc-error;
@@ -15,7 +16,8 @@
  * back (as an `update`) what the host lacks. From then on every edit is an `update` broadcast.
  */
 import { z } from 'zod';
-import { WorkspacePathSchema } from './payloads';
+import { normaliseWorkspacePath } from './paths';
+import { parsePayload, WorkspacePathSchema, type PayloadParseResult } from './payloads';
 
 const Base64Schema = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 /** Digests: base64 of SHA-1 (28 characters); a little slack for other algorithms later. */
@@ -109,9 +111,104 @@ export const LooseDocRequestSchema = z.object({ type: z.string().max(40), doc: z
 // ---------------------------------------------------------------------------------------------
 // kind `update`
 
-/** Anyone with write access → everyone: a Yjs update of `doc`. */
+/**
+ * Anyone with write access → everyone: a Yjs update of `doc`, in the JSON form. Still accepted
+ * (older clients send it, and it carries paths that are not well-formed UTF-16); sent only for such
+ * paths. Otherwise an update travels in the binary form below.
+ */
 export const UpdatePayloadSchema = z.object({ type: z.literal('update'), doc: WorkspacePathSchema, update: Base64Schema });
 export type UpdatePayload = z.infer<typeof UpdatePayloadSchema>;
+
+/**
+ * First byte of a binary update payload:
+ * `0x01 ‖ path length (2, big endian) ‖ path (UTF-8, normalised) ‖ Yjs update (the rest)`.
+ * A JSON payload starts with `{` (0x7b), so a receiver tells the two forms apart by that byte.
+ * One base64 layer (the body's) instead of two, no JSON names: a one-character edit of
+ * `src/shared.ts` is about 40 bytes instead of about 100.
+ */
+export const BINARY_UPDATE_TAG = 0x01;
+const JSON_OPEN_BRACE = 0x7b;
+const PATH_LENGTH_BYTES = 2;
+/** Paths are at most 1,024 UTF-16 units (protocol/paths.ts), so at most 3,072 UTF-8 bytes. */
+const MAX_PATH_BYTES = 3 * 1024;
+
+/** A decoded update, whichever form it came in. */
+export interface DocumentUpdate {
+  readonly doc: string;
+  readonly update: Uint8Array;
+}
+
+/** An update payload that cannot be read. The only error {@link decodeUpdatePayload} throws. */
+export class DocPayloadError extends Error {
+  override readonly name = 'DocPayloadError';
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Encodes an update of `doc` (a normalised workspace path) for kind `update`: the binary form,
+ * or the JSON form when the path does not survive UTF-8 (a lone surrogate). Throws a
+ * {@link DocPayloadError} for a path that is not normalised or an empty update.
+ */
+export function encodeUpdatePayload(doc: string, update: Uint8Array): Uint8Array {
+  const normalised = normaliseWorkspacePath(doc);
+  if (!normalised.ok || normalised.path !== doc) throw new DocPayloadError('update path must be a normalised workspace path');
+  if (update.length === 0) throw new DocPayloadError('update is empty');
+  const path = Buffer.from(doc, 'utf8');
+  if (path.toString('utf8') !== doc) {
+    return Buffer.from(JSON.stringify({ type: 'update', doc, update: Buffer.from(update.buffer, update.byteOffset, update.byteLength).toString('base64') }), 'utf8');
+  }
+  const out = Buffer.allocUnsafe(1 + PATH_LENGTH_BYTES + path.length + update.length);
+  out[0] = BINARY_UPDATE_TAG;
+  out.writeUInt16BE(path.length, 1);
+  path.copy(out, 1 + PATH_LENGTH_BYTES);
+  out.set(update, 1 + PATH_LENGTH_BYTES + path.length);
+  return out;
+}
+
+/**
+ * Decodes an update payload in either form. Strict: an unknown first byte, a truncated or empty
+ * path, a path that is not UTF-8, not normalised or outside the workspace, or an empty update is
+ * refused with a {@link DocPayloadError}, and nothing else is ever thrown. The Yjs content itself
+ * is checked by the engine before it touches a document.
+ */
+export function decodeUpdatePayload(bytes: Uint8Array): DocumentUpdate {
+  if (bytes.length === 0) throw new DocPayloadError('update payload is empty');
+  if (bytes[0] === JSON_OPEN_BRACE) {
+    const parsed = parsePayload(UpdatePayloadSchema, bytes);
+    if (!parsed.ok) throw new DocPayloadError(parsed.error);
+    return { doc: parsed.payload.doc, update: new Uint8Array(Buffer.from(parsed.payload.update, 'base64')) };
+  }
+  if (bytes[0] !== BINARY_UPDATE_TAG) throw new DocPayloadError(`unknown update payload format 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}`);
+  const start = 1 + PATH_LENGTH_BYTES;
+  if (bytes.length < start) throw new DocPayloadError('update payload is truncated');
+  const pathBytes = ((bytes[1] ?? 0) << 8) | (bytes[2] ?? 0);
+  if (pathBytes === 0 || pathBytes > MAX_PATH_BYTES) throw new DocPayloadError(`update path length ${pathBytes} is out of range`);
+  if (bytes.length < start + pathBytes) throw new DocPayloadError('update payload is truncated');
+  let doc: string;
+  try {
+    doc = strictUtf8.decode(bytes.subarray(start, start + pathBytes));
+  } catch {
+    throw new DocPayloadError('update path is not UTF-8');
+  }
+  const normalised = normaliseWorkspacePath(doc);
+  if (!normalised.ok) throw new DocPayloadError(`update path refused: ${normalised.error}`);
+  // Senders write normalised paths; any other spelling did not come from a Pairline encoder.
+  if (normalised.path !== doc) throw new DocPayloadError('update path is not normalised');
+  const update = bytes.subarray(start + pathBytes);
+  if (update.length === 0) throw new DocPayloadError('update payload holds no update');
+  return { doc, update };
+}
+
+/** {@link decodeUpdatePayload} as a result, like {@link parsePayload}. */
+export function parseUpdatePayload(bytes: Uint8Array): PayloadParseResult<DocumentUpdate> {
+  try {
+    return { ok: true, payload: decodeUpdatePayload(bytes) };
+  } catch (err) {
+    if (err instanceof DocPayloadError) return { ok: false, error: err.message };
+    throw err;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // kind `file-write`

@@ -9,7 +9,7 @@
  */
 import type { Participant, Role } from '../../protocol';
 import {
-  LooseDocRequestSchema, SavePayloadSchema, SyncPayloadSchema, UpdatePayloadSchema,
+  encodeUpdatePayload, LooseDocRequestSchema, parseUpdatePayload, SavePayloadSchema, SyncPayloadSchema,
   type DocErrorCode, type SyncPayload,
 } from '../../protocol/doc-payloads';
 import { normaliseWorkspacePath } from '../../protocol/paths';
@@ -24,7 +24,7 @@ import {
   DEFAULT_LIMITS, DocumentError, type DocumentSyncLimits, type DocumentSyncOptions, type HealEvent,
 } from './types';
 import { Y } from './yjs';
-import { checkTextUpdate, fromBase64, toBase64 } from './yjs-codec';
+import { checkTextUpdate } from './yjs-codec';
 
 /** What the host and guest halves share with the engine. */
 export interface EngineContext {
@@ -171,8 +171,13 @@ export class DocumentSync implements Disposable {
 
   private publishLocal(path: string, update: Uint8Array): void {
     if (this.isHost && !this.host.hasSubscribers(path)) return;
-    // False while offline: the edit stays in the document and travels with the next exchange.
-    this.options.client.send('update', encodePayload({ type: 'update', doc: path, update: toBase64(update) }));
+    // Runs from a microtask for coalesced updates: nothing may escape as an unhandled error.
+    try {
+      // False while offline: the edit stays in the document and travels with the next exchange.
+      this.options.client.send('update', encodeUpdatePayload(path, update));
+    } catch (err) {
+      this.options.logger.error('could not publish a local edit', { path, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private save(path: string): Promise<void> {
@@ -239,7 +244,8 @@ export class DocumentSync implements Disposable {
 
   private receiveUpdate(inbound: Inbound): void {
     const { logger } = this.options;
-    const parsed = parsePayload(UpdatePayloadSchema, inbound.payload);
+    // Binary (sent now) or JSON (older clients); malformed ones never reach a document.
+    const parsed = parseUpdatePayload(inbound.payload);
     if (!parsed.ok) {
       logger.warn('refused a malformed update message', { from: inbound.from.id, error: parsed.error });
       return;
@@ -255,7 +261,7 @@ export class DocumentSync implements Disposable {
       if (this.isHost) this.host.sendError(inbound.from.id, doc, 'read-only', 'Viewers cannot edit: the host refused your change.');
       return;
     }
-    this.context.applyRemoteUpdate(document, fromBase64(update), inbound.from);
+    this.context.applyRemoteUpdate(document, update, inbound.from);
   }
 
   private receiveSave(inbound: Inbound): void {

@@ -6,7 +6,10 @@
  */
 import { Y, type Doc, type Text, type Transaction, type YTextEvent } from './yjs';
 import { Emitter, type Disposable, type Event } from '../events';
-import { deltaToEdits, diffAsEdit, orderEditsForApplication, splitsSurrogatePair, type TextEdit } from './text-edits';
+import {
+  deltaToEdits, diffAsEdit, hasSurrogates, LazyText, orderEditsForApplication, splitsSurrogatePair,
+  type TextEdit, type TextLike,
+} from './text-edits';
 import { TEXT_NAME, fromBase64, textHash, toBase64 } from './yjs-codec';
 
 export type { TextEdit } from './text-edits';
@@ -14,7 +17,10 @@ export type { TextEdit } from './text-edits';
 export interface RemoteChange {
   /** Ascending, non-overlapping edits in the coordinates of the text before the change. */
   readonly edits: readonly TextEdit[];
-  /** The whole text after the change. */
+  /**
+   * The whole text right after the change (also when read after later changes). Built on first
+   * read, so listeners that only need `edits` cost nothing per change.
+   */
   readonly text: string;
   /**
    * True when our copy was replaced by the host's: a heal (see DocumentSync.heals) or the host
@@ -45,6 +51,13 @@ export interface DocumentOwner {
  */
 export const MAX_INSERT_PER_UPDATE = 64 * 1024;
 
+/**
+ * Local updates produced in one tick (after the first, which goes at once) are merged into one
+ * message, up to this many update bytes; beyond, the batch goes and a new one starts, so a merged
+ * update stays far below the relay's frame limit too.
+ */
+export const MAX_COALESCED_UPDATE_BYTES = 64 * 1024;
+
 /** The first `limit` units of `text` (never half a surrogate pair) and the rest. */
 function splitInsert(text: string, limit = MAX_INSERT_PER_UPDATE): { head: string; rest: string } {
   if (text.length <= limit) return { head: text, rest: '' };
@@ -64,6 +77,20 @@ export class SharedDocument implements Disposable {
   private detach: () => void = () => {};
   /** Updates (local and remote) applied while a heal is in flight, re-applied on the host's copy. */
   private recording: Uint8Array[] | undefined;
+  /** The text, built from Yjs only when read (see LazyText). */
+  private readonly lazyText = new LazyText(() => this.ytext.toString());
+  /**
+   * False while the text surely holds no surrogate: local edits are then checked against the
+   * length alone instead of building the text. Set by any insert holding one; reset by a heal.
+   */
+  private mayHoldSurrogates = false;
+  /** The edits of the local transaction running now, in the coordinates before it. */
+  private localEdits: readonly TextEdit[] | undefined;
+  /** Local updates of this tick waiting to be merged and published (the first went at once). */
+  private outgoing: Uint8Array[] = [];
+  private outgoingBytes = 0;
+  /** True from the first local update of a tick until the microtask that publishes the rest. */
+  private tickOpen = false;
   private references = 0;
   private disposed = false;
 
@@ -81,7 +108,7 @@ export class SharedDocument implements Disposable {
   }
 
   get text(): string {
-    return this.ytext.toString();
+    return this.lazyText.value;
   }
 
   /** True while we may not edit (viewer role). Local edits then throw. */
@@ -102,7 +129,7 @@ export class SharedDocument implements Disposable {
   applyLocalEdits(edits: readonly TextEdit[]): void {
     if (this.disposed) throw new Error(`${this.path} is closed`);
     if (this.readOnly) throw new Error(`${this.path} is read-only: viewers cannot edit`);
-    const ordered = orderEditsForApplication(this.text, edits);
+    const ordered = orderEditsForApplication(this.validationText(), edits);
     if (ordered.every((edit) => edit.deleteCount === 0 && edit.insert === '')) return;
     // The first transaction carries every delete and at most MAX_INSERT_PER_UPDATE inserted units.
     let budget = MAX_INSERT_PER_UPDATE;
@@ -111,12 +138,14 @@ export class SharedDocument implements Disposable {
       budget -= split.head.length;
       return split;
     });
-    this.doc.transact(() => {
+    // Ascending, in the coordinates before the transaction: what the text cache replays.
+    const applied = ordered.map((edit, index) => ({ offset: edit.offset, deleteCount: edit.deleteCount, insert: heads[index].head })).reverse();
+    this.transactLocal(applied, () => {
       ordered.forEach((edit, index) => {
         if (edit.deleteCount > 0) this.ytext.delete(edit.offset, edit.deleteCount);
         if (heads[index].head !== '') this.ytext.insert(edit.offset, heads[index].head);
       });
-    }, LOCAL);
+    });
     // Long inserts (large pastes) continue in further transactions, so that no single update
     // outgrows a relay frame. Where each one continues, in the text after the first transaction:
     const tails: { at: number; rest: string }[] = [];
@@ -134,7 +163,7 @@ export class SharedDocument implements Disposable {
       while (rest !== '') {
         const piece = splitInsert(rest);
         const position = at;
-        this.doc.transact(() => this.ytext.insert(position, piece.head), LOCAL);
+        this.transactLocal([{ offset: position, deleteCount: 0, insert: piece.head }], () => this.ytext.insert(position, piece.head));
         at += piece.head.length;
         rest = piece.rest;
       }
@@ -162,6 +191,8 @@ export class SharedDocument implements Disposable {
 
   /** Writes the document to disk on the host (a guest asks the host). Resolves once saved. */
   save(): Promise<void> {
+    // The host must have every edit made before the save.
+    this.flushLocal();
     return this.owner.save(this.path);
   }
 
@@ -170,6 +201,7 @@ export class SharedDocument implements Disposable {
     if (this.disposed) return;
     this.references--;
     if (this.references > 0) return;
+    this.flushLocal();
     this.disposed = true;
     this.owner.release(this.path);
   }
@@ -232,7 +264,9 @@ export class SharedDocument implements Disposable {
     this.doc = fresh;
     this.ytext = fresh.getText(TEXT_NAME);
     this.attach();
-    const after = this.text;
+    const after = this.ytext.toString();
+    this.lazyText.reset(after);
+    this.mayHoldSurrogates = hasSurrogates(after);
     this.remoteEmitter.fire({ edits: diffAsEdit(before, after), text: after, heal: true });
   }
 
@@ -243,6 +277,7 @@ export class SharedDocument implements Disposable {
 
   /** @internal Called by the engine when it closes the document. */
   destroy(): void {
+    this.flushLocal();
     this.disposed = true;
     this.detach();
     this.doc.destroy();
@@ -250,16 +285,81 @@ export class SharedDocument implements Disposable {
     this.saveEmitter.dispose();
   }
 
+  /**
+   * @internal Publishes the local updates of this tick not yet sent, merged into one. Also run
+   * before anything that must follow them (a save, closing the document).
+   */
+  flushLocal(): void {
+    if (this.outgoing.length === 0) return;
+    const updates = this.outgoing;
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    this.owner.publishLocal(this.path, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates));
+  }
+
+  /**
+   * Publishes a local update: the first of a tick at once (a keystroke waits for nothing), the
+   * rest of the tick merged into one message (a burst of edits — multi-cursor typing, a
+   * formatter, a script — costs one message, not one per transaction).
+   */
+  private publishLocal(update: Uint8Array): void {
+    if (!this.tickOpen) {
+      this.tickOpen = true;
+      queueMicrotask(() => {
+        this.tickOpen = false;
+        this.flushLocal();
+      });
+      this.owner.publishLocal(this.path, update);
+      return;
+    }
+    if (this.outgoingBytes + update.length > MAX_COALESCED_UPDATE_BYTES) this.flushLocal();
+    this.outgoing.push(update);
+    this.outgoingBytes += update.length;
+  }
+
+  private transactLocal(edits: readonly TextEdit[], change: () => void): void {
+    this.noteInserts(edits);
+    this.localEdits = edits;
+    try {
+      this.doc.transact(change, LOCAL);
+    } finally {
+      this.localEdits = undefined;
+    }
+  }
+
+  /**
+   * What local edits are checked against: the text itself when it may hold surrogates (an edit
+   * must not split a pair), else just its length, which Yjs knows without building the text.
+   */
+  private validationText(): TextLike {
+    if (this.mayHoldSurrogates) return this.text;
+    return { length: this.ytext.length, charCodeAt: () => 0 };
+  }
+
+  private noteInserts(edits: readonly TextEdit[]): void {
+    if (!this.mayHoldSurrogates && edits.some((edit) => hasSurrogates(edit.insert))) this.mayHoldSurrogates = true;
+  }
+
   private attach(): void {
     const onUpdate = (update: Uint8Array, origin: unknown): void => {
       if (origin !== LOCAL) return;
       this.recording?.push(update);
-      this.owner.publishLocal(this.path, update);
+      this.publishLocal(update);
     };
     const onText = (event: YTextEvent, transaction: Transaction): void => {
-      if (transaction.origin === LOCAL) return;
+      if (transaction.origin === LOCAL) {
+        // Unset only if this transaction was nested in another one: then rebuild on the next read.
+        if (this.localEdits) {
+          this.lazyText.record(this.localEdits);
+        } else {
+          this.lazyText.forget();
+        }
+        return;
+      }
       const edits = deltaToEdits(event.delta);
-      if (edits.length > 0) this.remoteEmitter.fire({ edits, text: this.text, heal: false });
+      if (edits.length === 0) return;
+      this.noteInserts(edits);
+      this.remoteEmitter.fire(remoteChange(edits, this.lazyText.recordWithSnapshot(edits)));
     };
     this.doc.on('update', onUpdate);
     this.ytext.observe(onText);
@@ -270,4 +370,15 @@ export class SharedDocument implements Disposable {
       ytext.unobserve(onText);
     };
   }
+}
+
+/** A change whose `text` is built when first read. */
+function remoteChange(edits: readonly TextEdit[], textAfter: () => string): RemoteChange {
+  return {
+    edits,
+    heal: false,
+    get text() {
+      return textAfter();
+    },
+  };
 }

@@ -8,10 +8,10 @@ describe('trust: stamped bodies and the replay guard', () => {
   let now = 1_800_000_000_000;
   const clock = (): number => now;
 
-  it('seals format 0x02 with a stamp that opens to the payload, sender clock and a fresh id', () => {
+  it('seals format 0x03 with a stamp that opens to the payload, sender clock and a fresh id', () => {
     const codec = encryptedCodec(session, key, clock);
     const body = codec.seal('update', 'alice1', Buffer.from('hello'));
-    assert.equal(Buffer.from(body, 'base64')[0], 0x02);
+    assert.equal(Buffer.from(body, 'base64')[0], 0x03);
     const first = codec.openStamped?.('update', 'alice1', body);
     assert.equal(Buffer.from(first?.payload ?? []).toString(), 'hello');
     assert.equal(first?.stamp?.sentAt, now);
