@@ -22,6 +22,7 @@ import { DocumentError, DocumentSync, type DocumentSource, type SharedDocument }
 import type { Disposable } from '../events';
 import { systemClock, type Logger } from '../ports';
 import type { SessionClient } from '../session-client';
+import { keepDocumentState } from './document-state';
 import type { EventWriter } from './io';
 import { CommandError, type StdinCommand } from './stdin-commands';
 
@@ -34,6 +35,8 @@ export interface DocsCommandsOptions {
   readonly folder: string | undefined;
   readonly out: EventWriter;
   readonly logger: Logger;
+  /** Host: `--state-file`; documents' state is kept beside it, so a restarted host loses no edit. */
+  readonly stateFile?: string;
 }
 
 /** The commands, and the engine behind them (dispose it when the participant stops). */
@@ -49,9 +52,11 @@ interface OpenDocument {
 
 export function createDocsCommands(options: DocsCommandsOptions): DocsCommands {
   const { client, out, logger } = options;
+  const kept = options.side === 'host' && options.stateFile !== undefined ? keepDocumentState(client, options.stateFile) : undefined;
   const sync = new DocumentSync({
     client, clock: systemClock, logger,
     ...(options.side === 'host' ? { source: folderSource(options.folder) } : {}),
+    ...(kept ? { persistence: kept.persistence } : {}),
   });
   const open = new Map<string, OpenDocument>();
   const healListener = sync.onDidHeal((heal) => out.emit('heal', { file: heal.path, heals: heal.heals }));
@@ -143,6 +148,7 @@ export function createDocsCommands(options: DocsCommandsOptions): DocsCommands {
       for (const entry of open.values()) for (const listener of entry.listeners) listener.dispose();
       open.clear();
       sync.dispose();
+      kept?.dispose();
     },
   };
 }

@@ -178,13 +178,20 @@ function resolve(base: string, start: number, end: number, group: readonly Sided
   if (ourHunks.length === 0) return applyHunks(base, start, end, theirHunks);
   const ourVersion = applyHunks(base, start, end, ourHunks);
   const theirVersion = applyHunks(base, start, end, theirHunks);
-  // The same change on both sides (or one that already holds the other's) goes in once.
-  if (theirVersion.includes(ourVersion)) return theirVersion;
-  if (ourVersion.includes(theirVersion)) return ourVersion;
+  const oursInsertOnly = ourHunks.every(isInsertion);
+  const theirsInsertOnly = theirHunks.every(isInsertion);
+  // The same change on both sides (or one that already holds the other's) goes in once. Only
+  // between two insertions, or two changes that both delete: an empty version "contained" in the
+  // other would bring back what that side deleted.
+  if (oursInsertOnly === theirsInsertOnly) {
+    if (ourVersion !== '' && theirVersion.includes(ourVersion)) return theirVersion;
+    if (theirVersion !== '' && ourVersion.includes(theirVersion)) return ourVersion;
+    if (oursInsertOnly) return ourVersion + theirVersion;
+  }
   // One side only inserted: its text goes after the other's change (which keeps the other's
-  // deletions deleted). Otherwise both versions are kept.
-  if (ourHunks.every(isInsertion)) return theirVersion + insertedNotIn(ourHunks, theirVersion);
-  if (theirHunks.every(isInsertion)) return ourVersion + insertedNotIn(theirHunks, ourVersion);
+  // deletions deleted), unless the other's change already holds it.
+  if (oursInsertOnly) return theirVersion + insertedNotIn(ourHunks, theirVersion);
+  if (theirsInsertOnly) return ourVersion + insertedNotIn(theirHunks, ourVersion);
   return ourVersion + theirVersion;
 }
 
