@@ -7,7 +7,7 @@ import type { PairlineApi } from './api';
 import { createClientFactory } from './client-factory';
 import { registerCommands } from './commands';
 import { ContextKeys } from './context-keys';
-import { CoEditing } from './documents';
+import { CoEditing, documentStateDirectory } from './documents';
 import { FollowController } from './follow';
 import { KnockPrompt } from './knock-prompt';
 import { clientLogger, errorMessage } from './log';
@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): PairlineApi {
   const contextKeys = new ContextKeys(sessions);
   const follow = new FollowController(sessions, mapping, log);
   const participants = new ParticipantsView(sessions);
-  const coEditing = new CoEditing(sessions, mapping, settings, clientLogger(channel, 'docs'));
+  const coEditing = new CoEditing(sessions, mapping, settings, clientLogger(channel, 'docs'), documentStateDirectory(context.storageUri));
   const decorations = new PeerDecorations(sessions, mapping, settings, coEditing);
   const statusBar = new StatusBar(sessions);
 

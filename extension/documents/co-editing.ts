@@ -17,6 +17,7 @@ import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionClientApi } from '../../client/api';
 import { DocumentError, DocumentSync, type DocumentSource, type SharedDocument } from '../../client/docs';
+import { FileDocumentStateStore } from '../../client/docs/file-state-store';
 import { systemClock, type Logger } from '../../client/ports';
 import { ExcludeFilter } from '../../client/presence/workspace-files';
 import { normaliseWorkspacePath } from '../../protocol/paths';
@@ -42,13 +43,18 @@ export class CoEditing implements vscode.Disposable {
   private clientSubscriptions: { dispose(): void }[] = [];
   private healsBefore = 0;
   private readonly readOnlyEditors: ReadOnlyEditors;
+  /** Host: shared documents' state, so a window reload keeps their history (no guest edit lost). */
+  private readonly documentStore: FileDocumentStateStore | undefined;
 
   constructor(
     private readonly sessions: SessionManager,
     private readonly mapping: WorkspaceMapping,
     private readonly settings: Settings,
     private readonly log: Logger,
+    /** Where the host keeps document state (see {@link documentStateDirectory}); none: not kept. */
+    stateDirectory?: string,
   ) {
+    this.documentStore = stateDirectory === undefined ? undefined : new FileDocumentStateStore(stateDirectory);
     this.readOnlyEditors = new ReadOnlyEditors((key) => this.bindings.get(key), log);
     this.subscriptions.push(
       sessions.onDidChangeClient((client) => this.watchClient(client)),
@@ -105,7 +111,10 @@ export class CoEditing implements vscode.Disposable {
         if (!this.engine) this.startEngine(client, info.you.role === 'host' ? 'host' : 'guest');
       }),
       client.onDidChangeState((change) => {
-        if (change.state === 'ended') this.stopEngine();
+        if (change.state !== 'ended') return;
+        const wasHost = this.side === 'host';
+        this.stopEngine();
+        if (wasHost) this.forgetDocumentState(client.session);
       }),
       client.onDidChangeRoster((change) => {
         // Our own role changed (viewer ↔ editor).
@@ -121,11 +130,26 @@ export class CoEditing implements vscode.Disposable {
 
   private startEngine(client: SessionClientApi, side: 'host' | 'guest'): void {
     this.side = side;
-    const engine = new DocumentSync({ client, clock: systemClock, logger: this.log, ...(side === 'host' ? { source: this.hostSource() } : {}) });
+    const store = this.documentStore;
+    const engine = new DocumentSync({
+      client, clock: systemClock, logger: this.log,
+      ...(side === 'host' ? { source: this.hostSource() } : {}),
+      ...(side === 'host' && store ? { persistence: { store, session: () => client.session } } : {}),
+    });
     this.engine = engine;
     this.clientSubscriptions.push(engine.onDidHeal((heal) => this.log.warn('healed a desynchronised document', { path: heal.path, heals: this.heals })));
     this.log.info('co-editing ready', { side });
     if (side === 'guest') for (const document of vscode.workspace.textDocuments) this.documentOpened(document);
+  }
+
+  /** The session is over: its documents' state can never be needed again. */
+  private forgetDocumentState(session: string | undefined): void {
+    if (session === undefined || !this.documentStore) return;
+    try {
+      this.documentStore.removeSession(session);
+    } catch (error) {
+      this.log.warn('could not delete the ended session\'s document state', { error: errorMessage(error) });
+    }
   }
 
   private stopEngine(): void {
@@ -298,4 +322,13 @@ function hostWirePath(uri: vscode.Uri): string | undefined {
   const relative = nodePath.relative(folder.uri.fsPath, uri.fsPath).split(nodePath.sep).join('/');
   if (relative === '' || relative.startsWith('..')) return undefined;
   return folders.length > 1 ? `${folder.name}/${relative}` : relative;
+}
+
+/**
+ * The folder for the host's document state: in the workspace's storage (one window hosts one
+ * session per workspace, so other sessions' state there is stale and gets deleted), and only on
+ * a local file system. Undefined without a workspace: then nothing is kept.
+ */
+export function documentStateDirectory(storage: vscode.Uri | undefined): string | undefined {
+  return storage?.scheme === 'file' ? vscode.Uri.joinPath(storage, 'pairline-documents').fsPath : undefined;
 }
