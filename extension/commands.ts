@@ -4,14 +4,14 @@
  * the session manager.
  */
 import * as vscode from 'vscode';
-import type { GuestRole, Invite, Participant } from '../protocol';
+import { inviteNotice, type GuestRole, type Invite, type Participant } from '../protocol';
 import { inviteFromText } from '../client/status/join-input';
 import { availableActions, type SessionAction } from '../client/status/session-actions';
 import type { ContextKeys } from './context-keys';
 import type { FollowController } from './follow';
 import type { ParticipantsNode, ParticipantsView } from './participants-view';
 import type { SecretStore } from './secrets';
-import type { SessionFlows } from './session-flows';
+import { localTime, type SessionFlows } from './session-flows';
 import type { SessionManager } from './session-manager';
 
 export interface CommandDependencies {
@@ -38,6 +38,9 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable {
       return invite ? flows.join(invite) : false;
     },
     'pairline.copyInviteLink': () => flows.copyInvite(),
+    // Scripts may pass `{ confirm: false }`, and the link's role and expiry, to skip the prompts.
+    'pairline.rotateInviteLink': (options?: { confirm?: boolean }) => flows.rotateInvite(options?.confirm ?? true),
+    'pairline.createInviteLink': (options?: { role?: GuestRole; expiresInMinutes?: number }) => flows.createInvite(options ?? {}),
     'pairline.leaveSession': () => flows.leave(),
     'pairline.endSession': (options?: { confirm?: boolean }) => flows.end(options?.confirm ?? true),
     'pairline.showParticipants': () => participants.show(),
@@ -148,7 +151,11 @@ async function askForInvite(initial?: string): Promise<Invite | undefined> {
     ignoreFocusOut: true,
     validateInput: (value) => {
       const result = inviteFromText(value);
-      return result.ok ? undefined : result.error;
+      if (!result.ok) return result.error;
+      // What the link's hints mean, before connecting; an expired link cannot be accepted.
+      const notice = inviteNotice(result.invite, Date.now(), localTime);
+      if (!notice.sentence) return undefined;
+      return { message: notice.sentence, severity: notice.expired ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Info };
     },
   });
   if (text === undefined) return undefined;

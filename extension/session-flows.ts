@@ -3,9 +3,9 @@
  * notifications and error sentences. Commands and the URI handler call these.
  */
 import * as vscode from 'vscode';
-import type { JoinInfo, StateChange } from '../client/api';
+import type { InviteLink, JoinInfo, SessionClientApi, StateChange } from '../client/api';
 import type { Logger } from '../client/ports';
-import type { Invite } from '../protocol';
+import { inviteNotice, type GuestRole, type Invite } from '../protocol';
 import type { SessionManager } from './session-manager';
 import { errorMessage } from './log';
 
@@ -47,6 +47,66 @@ export class SessionFlows {
     });
   }
 
+  /**
+   * Rotate Invite Link: a new main link; every earlier link stops working for new joins, while
+   * everyone already in the session stays. Copies the new link.
+   */
+  async rotateInvite(confirm = true): Promise<string | undefined> {
+    const client = this.hostClient();
+    if (!client) return undefined;
+    if (confirm) {
+      const choice = await vscode.window.showWarningMessage(
+        'Replace the invite link? The current link, and any viewer or expiring links, stop working for new joins. Everyone already in the session stays.',
+        { modal: true }, 'Replace Link');
+      if (choice !== 'Replace Link') return undefined;
+    }
+    let invite: InviteLink;
+    try {
+      invite = await client.rotateInvite();
+    } catch (error) {
+      this.fail('The invite link was not replaced', error);
+      return undefined;
+    }
+    this.log.info('invite link rotated');
+    await this.copyInvite(invite.link, 'The invite link was replaced: the new one is on your clipboard. The old link no longer lets anyone join.');
+    return invite.link;
+  }
+
+  /** Create Invite Link…: an extra link with a role and an expiry; the main link keeps working. */
+  async createInvite(options: { role?: GuestRole; expiresInMinutes?: number } = {}): Promise<string | undefined> {
+    const client = this.hostClient();
+    if (!client) return undefined;
+    const role = options.role ?? await pick<GuestRole>('Invite link: what may guests joining with it do?', [
+      { label: 'Editor', description: 'can edit shared files', value: 'editor' },
+      { label: 'Viewer', description: 'can watch and follow, not edit', value: 'viewer' },
+    ]);
+    if (!role) return undefined;
+    const minutes = options.expiresInMinutes ?? await pick<number>('Invite link: when does it stop letting people join?', [
+      { label: 'Never', description: 'until you rotate the invite link', value: 0 },
+      { label: 'In 1 hour', value: 60 },
+      { label: 'In 1 day', value: 24 * 60 },
+    ]);
+    if (minutes === undefined) return undefined;
+    let invite: InviteLink;
+    try {
+      invite = await client.createInvite({ role, ...(minutes > 0 ? { expiresAt: Date.now() + minutes * 60_000 } : {}) });
+    } catch (error) {
+      this.fail('No invite link was created', error);
+      return undefined;
+    }
+    this.log.info('extra invite link created', { role, expiresInMinutes: minutes });
+    const until = invite.expiresAt !== undefined ? ` It stops letting people join at ${localTime(invite.expiresAt)}.` : '';
+    await this.copyInvite(invite.link, `${role === 'viewer' ? 'A viewer' : 'An editor'} invite link is on your clipboard.${until} Guests already in the session are not affected.`);
+    return invite.link;
+  }
+
+  private hostClient(): SessionClientApi | undefined {
+    const client = this.sessions.client;
+    if (client && this.sessions.inSession && client.role === 'host') return client;
+    void vscode.window.showWarningMessage('Only the host of a running session can make invite links.');
+    return undefined;
+  }
+
   /** Browsers may refuse clipboard access (code-server without focus); the link is shown anyway. */
   private async writeClipboard(text: string): Promise<boolean> {
     try {
@@ -61,9 +121,16 @@ export class SessionFlows {
   /** Join: progress that tracks the client's state, cancellable until the host lets us in. */
   async join(invite: Invite): Promise<boolean> {
     if (!this.ensureNotInSession()) return false;
+    // The link's role and expiry are hints (the relay decides), but an expired one would only be refused.
+    const notice = inviteNotice(invite, Date.now(), localTime);
+    if (notice.expired) {
+      this.log.info('not joining: the invite link has expired', { expiresAt: invite.expiresAt });
+      void vscode.window.showErrorMessage(notice.sentence ?? 'This invite link has expired. Ask the host for a new one.');
+      return false;
+    }
     let outcome: JoinInfo | 'cancelled';
     try {
-      outcome = await this.connect('Connecting to relay…', () => this.sessions.join(invite));
+      outcome = await this.connect(notice.sentence ? `Connecting to relay… ${notice.sentence}` : 'Connecting to relay…', () => this.sessions.join(invite));
     } catch (error) {
       this.fail('Could not join the Pairline session', error);
       return false;
@@ -148,6 +215,15 @@ export class SessionFlows {
       if (choice === 'Show Log') this.showLog();
     });
   }
+}
+
+/** A time for people, in their own time zone, e.g. "28 Nov 2026, 14:30". */
+export function localTime(epochMs: number): string {
+  return new Date(epochMs).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+async function pick<T>(title: string, items: readonly { label: string; description?: string; value: T }[]): Promise<T | undefined> {
+  return (await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true }))?.value;
 }
 
 /** What the progress notification says for a state change before the first join. */
