@@ -286,9 +286,15 @@ export class RedisSessionStore implements SessionStore {
     return { gap, messages: newer.map(([id, fields]) => bufferedMessage(id, fields)) };
   }
 
-  async setPresence(session: string, participant: string, frame: string): Promise<void> {
+  /**
+   * Not awaited: a connection's messages are handled one after another, and presence (volatile,
+   * latest wins) need not cost its sender a Redis round trip. Commands on one connection run in
+   * order, so the publish that follows still reaches Redis after this write.
+   */
+  setPresence(session: string, participant: string, frame: string): void {
     const key = this.keys.presence(session);
-    await this.redis.multi().hset(key, participant, frame).pexpire(key, this.options.sessionTtlMs).exec();
+    this.redis.multi().hset(key, participant, frame).pexpire(key, this.options.sessionTtlMs).exec()
+      .catch((err: unknown) => this.options.logger.warn({ err, session }, 'keeping a presence snapshot failed'));
   }
 
   async clearPresence(session: string, participant: string): Promise<void> {
