@@ -13,10 +13,10 @@ import * as vscode from 'vscode';
 import { DocumentSync } from '../../client/docs/document-sync';
 import type { SharedDocument } from '../../client/docs/shared-document';
 import { silentLogger, systemClock } from '../../client/ports';
-import { anchoredSelections, stringPositions } from '../../client/presence/anchors';
+import { anchoredSelections, offsetOfAnchor, stringPositions } from '../../client/presence/anchors';
 import { SessionClient } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
-import { parseInviteLink, type Position } from '../../protocol';
+import { parseInviteLink, type Position, type PresencePayload } from '../../protocol';
 import type { PairlineApi } from '../../extension/api';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 import { pairline, startCliGuest, until, type CliGuest } from './support';
@@ -115,5 +115,38 @@ describe('anchored remote cursors', function () {
     assert.equal(document.lineAt(2).text.slice(13), 'charlie');
     await until('Pia\'s replica has every edit', () => shared.text === document.getText(), events());
     assert.equal(api.heals, 0);
+  });
+
+  it('the host\'s own presence carries anchors that resolve in a guest\'s replica', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, ...FILE.split('/')));
+    const editor = await vscode.window.showTextDocument(document);
+    const shared: SharedDocument = await piaSync!.open(FILE);
+    await until(`${FILE} bound on the host`, () => api.testing.coEditing.boundPaths.includes(FILE), events());
+    const line = document.lineCount - 2;
+    const character = 3;
+    const received = new Promise<PresencePayload>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        subscription.dispose();
+        reject(new Error('Pia got no anchored presence of the host at the new cursor within 30 s'));
+      }, 30_000);
+      const subscription = pia!.onDidReceivePresence(({ from, presence }) => {
+        const head = presence.selections[0]?.head;
+        if (from.role !== 'host' || presence.file !== FILE || head?.line !== line || head.character !== character || !head.relative) return;
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(presence);
+      });
+    });
+    editor.selection = new vscode.Selection(line, character, line, character);
+    const presence = await received;
+    await until('Pia\'s replica caught up', () => shared.text === document.getText(), events());
+    const offset = offsetOfAnchor(shared, presence.selections[0].head.relative!);
+    assert.deepEqual(offset === undefined ? undefined : stringPositions(() => shared.text).positionAt(offset), { line, character });
+    // Text typed above the host's cursor moves the anchor in Pia's replica, before any new presence.
+    await command({ cmd: 'edit', file: FILE, offset: 0, insert: 'one more line\n' });
+    await until('Cleo\'s line in Pia\'s replica', () => shared.text.startsWith('one more line\n'), events());
+    const moved = offsetOfAnchor(shared, presence.selections[0].head.relative!);
+    assert.deepEqual(moved === undefined ? undefined : stringPositions(() => shared.text).positionAt(moved), { line: line + 1, character });
   });
 });
