@@ -22,10 +22,15 @@ export function keepDocumentState(client: SessionClient, stateFile: string): Kep
   const directory = documentStateDirectory(stateFile);
   const store = new FileDocumentStateStore(directory);
   const listener = client.onDidChangeResumeState((state) => {
-    if (state === undefined) rmSync(directory, { recursive: true, force: true });
+    if (state !== undefined) return;
+    store.close();
+    rmSync(directory, { recursive: true, force: true });
   });
   return {
     persistence: { store, session: () => client.session },
-    dispose: () => listener.dispose(),
+    dispose: () => {
+      listener.dispose();
+      store.close();
+    },
   };
 }

@@ -2,7 +2,7 @@
  * {@link DocumentStateStore} in a folder: one directory per session, one file per document (named
  * by a hash of its path, so any path is a safe file name), each a series of length-prefixed
  * records: a header (JSON: path, epoch, source text) and Yjs updates. Appends are single
- * `write`s; compactions write a temporary file and rename it over the old one, so a killed
+ * `write`s to a file kept open (call {@link FileDocumentStateStore.close} when done); compactions write a temporary file and rename it over the old one, so a killed
  * process leaves either the old or the new file, and at worst a torn last record, which is
  * ignored. Files are owner-only: they hold document text.
  *
@@ -11,7 +11,7 @@
  * `maxDocuments` documents, dropping the least recently written.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { SessionIdSchema } from '../../protocol';
 import type { DocumentStateStore, PersistedDocument, PersistedRecord } from './persistence';
@@ -35,6 +35,8 @@ interface Header {
 export class FileDocumentStateStore implements DocumentStateStore {
   private readonly maxDocuments: number;
   private prunedFor: string | undefined;
+  /** Open append handles by file: an append per keystroke costs one write, not open + write + close. */
+  private readonly handles = new Map<string, number>();
 
   constructor(private readonly directory: string, options: FileDocumentStateStoreOptions = {}) {
     this.maxDocuments = options.maxDocuments ?? 200;
@@ -63,6 +65,8 @@ export class FileDocumentStateStore implements DocumentStateStore {
     const file = this.fileOf(session, path);
     const header: Header = { version: 1, path, epoch: record.epoch, sourceText: record.sourceText };
     const isNew = !exists(file);
+    // The handle would write on into the replaced file.
+    this.closeHandles((candidate) => candidate === file);
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, Buffer.concat([
       encodeRecord(HEADER, Buffer.from(JSON.stringify(header), 'utf8')), encodeRecord(UPDATE, record.state),
@@ -72,12 +76,43 @@ export class FileDocumentStateStore implements DocumentStateStore {
   }
 
   append(session: string, path: string, update: Uint8Array): void {
-    appendFileSync(this.fileOf(session, path), encodeRecord(UPDATE, update), { mode: 0o600 });
+    const file = this.fileOf(session, path);
+    let handle = this.handles.get(file);
+    if (handle === undefined) {
+      handle = openSync(file, 'a', 0o600);
+      this.handles.set(file, handle);
+    }
+    const record = encodeRecord(UPDATE, update);
+    try {
+      for (let written = 0; written < record.length;) written += writeSync(handle, record, written);
+    } catch (err) {
+      this.closeHandles((candidate) => candidate === file);
+      throw err;
+    }
   }
 
   removeSession(session: string): void {
     if (!SessionIdSchema.safeParse(session).success) return;
-    rmSync(nodePath.join(this.directory, session), { recursive: true, force: true });
+    const folder = nodePath.join(this.directory, session);
+    this.closeHandles((file) => file.startsWith(folder + nodePath.sep));
+    rmSync(folder, { recursive: true, force: true });
+  }
+
+  /** Closes the open files (the store stays usable: they reopen on the next append). */
+  close(): void {
+    this.closeHandles(() => true);
+  }
+
+  private closeHandles(which: (file: string) => boolean): void {
+    for (const [file, handle] of [...this.handles]) {
+      if (!which(file)) continue;
+      this.handles.delete(file);
+      try {
+        closeSync(handle);
+      } catch {
+        // Already closed: nothing to release.
+      }
+    }
   }
 
   private sessionFolder(session: string): string {
@@ -86,9 +121,7 @@ export class FileDocumentStateStore implements DocumentStateStore {
     if (this.prunedFor !== session) {
       mkdirSync(folder, { recursive: true, mode: 0o700 });
       for (const entry of readdirSync(this.directory)) {
-        if (entry !== session && SessionIdSchema.safeParse(entry).success) {
-          rmSync(nodePath.join(this.directory, entry), { recursive: true, force: true });
-        }
+        if (entry !== session && SessionIdSchema.safeParse(entry).success) this.removeSession(entry);
       }
       this.prunedFor = session;
     }
@@ -108,7 +141,10 @@ export class FileDocumentStateStore implements DocumentStateStore {
     const byAge = files.filter((file) => file !== keep)
       .map((file) => ({ file, written: mtimeOf(file) }))
       .sort((a, b) => a.written - b.written);
-    for (const { file } of byAge.slice(0, files.length - this.maxDocuments)) rmSync(file, { force: true });
+    for (const { file } of byAge.slice(0, files.length - this.maxDocuments)) {
+      this.closeHandles((candidate) => candidate === file);
+      rmSync(file, { force: true });
+    }
   }
 }
 

@@ -99,6 +99,7 @@ export class CoEditing implements vscode.Disposable {
   dispose(): void {
     this.watchClient(undefined);
     for (const subscription of this.subscriptions) subscription.dispose();
+    this.documentStore?.close();
   }
 
   private watchClient(client: SessionClientApi | undefined): void {
