@@ -244,7 +244,8 @@ export class RedisSessionStore implements SessionStore {
       RESERVE_TOKEN_SCRIPT, 2, this.keys.token(tokenHash), this.keys.tokenReservations(tokenHash), String(limit), reservation, String(RESERVATION_TTL_MS),
     ));
     if (count < limit) {
-      const mine = this.reservations.get(tokenHash) ?? [];
+      // A few at most: one per create of this token in flight here (older ones of failed creates have expired in Redis).
+      const mine = (this.reservations.get(tokenHash) ?? []).slice(-15);
       mine.push(reservation);
       this.reservations.set(tokenHash, mine);
     }
@@ -377,7 +378,8 @@ export class RedisSessionStore implements SessionStore {
 
   private takeReservation(tokenHash: string): string | undefined {
     const mine = this.reservations.get(tokenHash);
-    const reservation = mine?.shift();
+    // The newest first: an older one may belong to a create that failed and has expired anyway.
+    const reservation = mine?.pop();
     if (mine?.length === 0) this.reservations.delete(tokenHash);
     return reservation;
   }
