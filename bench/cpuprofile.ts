@@ -32,6 +32,10 @@ export interface ProfileSummary {
   readonly totalMs: number;
   /** Self time outside idle, ms. */
   readonly busyMs: number;
+  /** Time between samples beyond {@link gapCapMs}, counted for no function (see {@link summarise}). */
+  readonly uncountedMs: number;
+  /** The longest interval between two samples counted in full: 4 × the median interval. */
+  readonly gapCapMs: number;
   readonly top: readonly ProfileLine[];
   /** Busy time by origin: relay source folders, dependencies, V8/Node internals. */
   readonly byOrigin: ReadonlyArray<{ readonly origin: string; readonly selfMs: number; readonly share: number }>;
@@ -73,14 +77,26 @@ function originOf(name: string, where: string): string {
   return 'Node core / native';
 }
 
+/**
+ * Self time per function. Each sample stands for the interval before it, but an interval far
+ * longer than the usual one means the process was not running (descheduled on a loaded machine,
+ * or stopped by a collection the profiler missed), and counting it for whatever ran next made
+ * single trivial functions look expensive. So an interval counts at most 4 × the median one; the
+ * rest is reported as uncounted.
+ */
 export function summarise(profile: Profile, top = 15): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, { name: string; where: string; ms: number }>();
+  const sorted = [...profile.timeDeltas].sort((a, b) => a - b);
+  const gapCapMs = ((sorted[Math.floor(sorted.length / 2)] ?? 0) * 4) / 1000;
   let totalMs = 0;
   let idleMs = 0;
+  let uncountedMs = 0;
   profile.samples.forEach((id, index) => {
-    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
-    totalMs += ms;
+    const intervalMs = (profile.timeDeltas[index] ?? 0) / 1000;
+    const ms = gapCapMs > 0 ? Math.min(intervalMs, gapCapMs) : intervalMs;
+    uncountedMs += intervalMs - ms;
+    totalMs += intervalMs;
     const frame = byId.get(id)?.callFrame;
     if (!frame) return;
     if (frame.functionName === '(idle)') {
@@ -94,7 +110,7 @@ export function summarise(profile: Profile, top = 15): ProfileSummary {
     entry.ms += ms;
     self.set(key, entry);
   });
-  const busyMs = totalMs - idleMs;
+  const busyMs = totalMs - idleMs - uncountedMs;
   const lines = [...self.values()].sort((a, b) => b.ms - a.ms);
   const origins = new Map<string, number>();
   for (const line of lines) {
@@ -104,6 +120,8 @@ export function summarise(profile: Profile, top = 15): ProfileSummary {
   return {
     totalMs,
     busyMs,
+    uncountedMs,
+    gapCapMs,
     top: lines.slice(0, top).map((line) => ({ name: line.name, where: line.where, selfMs: line.ms, share: line.ms / busyMs })),
     byOrigin: [...origins.entries()].sort((a, b) => b[1] - a[1]).map(([origin, ms]) => ({ origin, selfMs: ms, share: ms / busyMs })),
   };
@@ -115,7 +133,7 @@ export function readProfile(file: string): Profile {
 
 export function profileMarkdown(summary: ProfileSummary): string {
   const lines = [
-    `Busy ${(summary.busyMs / 1000).toFixed(2)} s of ${(summary.totalMs / 1000).toFixed(2)} s profiled (the rest idle).`,
+    `Busy ${(summary.busyMs / 1000).toFixed(2)} s of ${(summary.totalMs / 1000).toFixed(2)} s profiled; the rest idle, or gaps between samples beyond ${summary.gapCapMs.toFixed(1)} ms (${(summary.uncountedMs / 1000).toFixed(2)} s), counted for no function: the relay was not running.`,
     '',
     '| self time | share of busy | function | where |',
     '|---:|---:|---|---|',
