@@ -255,30 +255,29 @@ export class GuestRole implements Disposable {
 
   /**
    * Replaces our copy with the host's new one plus our insertions it never confirmed (see
-   * rebase.ts for what this guarantees and what not), and sends those insertions to everyone.
-   * They are computed now, not when the new epoch was noticed, so that typing during the round
-   * trip is kept too.
+   * rebase.ts for what this guarantees and what not); the caller then sends the host what it
+   * lacks, those insertions. They are computed now, not when the new epoch was noticed, so that
+   * typing during the round trip is kept too.
    */
   private rebaseOnto(document: SharedDocument, hostState: Uint8Array): void {
     const { client, logger, random } = this.context.options;
     const own = client.role === 'viewer' ? undefined : unconfirmedInsertions(document.yDoc, this.ownClients(document));
     const scratch = new Y.Doc();
     scratch.clientID = Math.floor((random ?? Math.random)() * 0x1_0000_0000) >>> 0;
-    let rebased: Uint8Array | undefined;
+    let rebased = false;
     try {
       Y.applyUpdate(scratch, hostState);
       const text = scratch.getText(TEXT_NAME);
       const hostText = text.toString();
       const merged = own ? rebaseInsertions(own, hostText) : hostText;
       if (merged !== hostText) {
-        const before = Y.encodeStateVector(scratch);
         scratch.transact(() => {
           for (const hunk of diffHunks(hostText, merged).reverse()) {
             if (hunk.end > hunk.start) text.delete(hunk.start, hunk.end - hunk.start);
             if (hunk.insert !== '') text.insert(hunk.start, hunk.insert);
           }
         });
-        rebased = Y.encodeStateAsUpdate(scratch, before);
+        rebased = true;
         logger.info('rebased our unconfirmed edits onto the host\'s new copy', { path: document.path, characters: merged.length - hostText.length });
       }
       document.replaceWith(Y.encodeStateAsUpdate(scratch));
@@ -289,8 +288,9 @@ export class GuestRole implements Disposable {
     const clients = new Map<number, number>();
     if (rebased) clients.set(scratch.clientID, 0);
     this.confirmed.set(document.path, clients);
-    // Offline: it travels with the next state-vector exchange (the host lacks it).
-    if (rebased) client.send('update', encodePayload({ type: 'update', doc: document.path, update: toBase64(rebased) }));
+    // Other guests' rebased text may have reached us before this reset, on the copy we just
+    // dropped: one more state-vector exchange fetches what the host holds of it by now.
+    this.sendSubscribe(document);
   }
 
   /** Our client ids in this document, with the clock up to which the host confirmed each. */
