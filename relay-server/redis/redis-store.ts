@@ -307,8 +307,15 @@ export class RedisSessionStore implements SessionStore {
     return new Map(Object.entries(await this.redis.hgetall(this.keys.presence(session))));
   }
 
-  async publish(session: string, delivery: Delivery): Promise<void> {
-    await this.redis.publish(this.keys.channel(session), JSON.stringify(delivery));
+  publish(session: string, delivery: Delivery): Promise<void> | void {
+    const sent = this.redis.publish(this.keys.channel(session), JSON.stringify(delivery));
+    if (delivery.type === 'message' && delivery.label === 'relayed:presence') {
+      // Presence is volatile and its sender's messages are handled one after another: it does not
+      // wait for Redis's answer. Commands on one connection run in order, so nothing overtakes it.
+      sent.catch((err: unknown) => this.options.logger.warn({ err, session }, 'publishing presence failed'));
+      return;
+    }
+    return sent.then(() => undefined);
   }
 
   subscribe(session: string, listener: DeliveryListener): () => void {
