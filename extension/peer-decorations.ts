@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { Participant } from '../protocol';
 import { hasAnchors } from '../client/presence/anchors';
 import { peerMarks, type PeerMarks } from '../client/presence/decorations';
-import { resolveSelectionsIn } from './documents/anchors';
+import { resolveSelectionsIn, whenEditorCaughtUp } from './documents/anchors';
 import type { CoEditing } from './documents/co-editing';
 import type { SessionManager } from './session-manager';
 import type { Settings } from './settings';
@@ -136,8 +136,8 @@ export class PeerDecorations implements vscode.Disposable {
       this.waiting.delete(key);
       for (const id of participants) this.update(id, true);
     };
-    // whenIdle resolves false for a document no longer bound: the update then uses line/character.
-    this.coEditing.whenIdle(document.uri).then(draw, draw);
+    // Also resolves for a document no longer bound: the update then uses line/character.
+    void whenEditorCaughtUp(this.coEditing, document.uri).then(draw);
   }
 
   private renderAll(): void {

@@ -10,7 +10,7 @@ import type { PresencePayload } from '../protocol';
 import { systemClock } from '../client/ports';
 import { withinPresenceBudget } from '../client/presence/anchors';
 import { Throttle } from '../client/presence/throttle';
-import { anchorSelections } from './documents/anchors';
+import { anchorSelections, whenEditorCaughtUp } from './documents/anchors';
 import type { CoEditing } from './documents/co-editing';
 import type { SessionManager } from './session-manager';
 import type { WorkspaceMapping } from './workspace-mapping';
@@ -23,6 +23,8 @@ type LocalPresence = Omit<PresencePayload, 'type'>;
 export class PresencePublisher implements vscode.Disposable {
   private readonly throttle: Throttle<LocalPresence>;
   private readonly subscriptions: vscode.Disposable[];
+  private waitingForEditor = false;
+  private disposed = false;
 
   constructor(
     private readonly sessions: SessionManager,
@@ -49,13 +51,28 @@ export class PresencePublisher implements vscode.Disposable {
     ];
   }
 
-  /** Offers the current position to the throttle. */
+  /**
+   * Offers the current position to the throttle. In a co-edited file, once the editor shows the
+   * shared text: anchors are made from editor offsets, which run behind the shared text's while
+   * remote edits are on their way into the editor (a wrong anchor would stay wrong).
+   */
   publish(): void {
-    if (!this.sessions.inSession) return;
-    this.throttle.push(currentPresence(this.mapping, this.coEditing));
+    if (!this.sessions.inSession || this.waitingForEditor) return;
+    const document = vscode.window.activeTextEditor?.document;
+    if (!document || !this.coEditing.sharedDocumentOf(document.uri)) {
+      this.throttle.push(currentPresence(this.mapping, this.coEditing));
+      return;
+    }
+    this.waitingForEditor = true;
+    const push = () => {
+      this.waitingForEditor = false;
+      if (!this.disposed && this.sessions.inSession) this.throttle.push(currentPresence(this.mapping, this.coEditing));
+    };
+    void whenEditorCaughtUp(this.coEditing, document.uri).then(push);
   }
 
   dispose(): void {
+    this.disposed = true;
     this.throttle.dispose();
     for (const subscription of this.subscriptions) subscription.dispose();
   }

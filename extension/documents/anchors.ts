@@ -47,3 +47,21 @@ export function anchorSelections(coEditing: CoEditing, document: vscode.TextDocu
 export function resolveSelectionsIn(coEditing: CoEditing, document: vscode.TextDocument, selections: readonly Selection[]): Selection[] {
   return anchors.resolveSelections(selections, coEditing.sharedDocumentOf(document.uri), textPositionsOf(document));
 }
+
+/**
+ * How long presence waits for a co-edited editor to show the shared text before using what it has:
+ * a binding stuck behind an edit VS Code never confirms must not silence cursors.
+ */
+export const EDITOR_CATCH_UP_MS = 1_000;
+
+/** Resolves once `uri`'s editor shows the shared text, or it is not co-edited, or after `timeoutMs`. */
+export function whenEditorCaughtUp(coEditing: CoEditing, uri: vscode.Uri, timeoutMs = EDITOR_CATCH_UP_MS): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    coEditing.whenIdle(uri).then(done, done);
+  });
+}
