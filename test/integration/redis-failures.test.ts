@@ -15,9 +15,9 @@ describe('relay processes sharing Redis: failures', function () {
   const relays: RunningRelay[] = [];
   const raw: RawClient[] = [];
 
-  async function relay(): Promise<RunningRelay> {
+  async function relay(args: string[] = []): Promise<RunningRelay> {
     redis ??= await startRedis();
-    const started = await startRelay({ args: ['--redis', redis.url] });
+    const started = await startRelay({ args: ['--redis', redis.url, ...args] });
     relays.push(started);
     return started;
   }
@@ -62,6 +62,36 @@ describe('relay processes sharing Redis: failures', function () {
     host.client.send({ type: 'approve', participant: second.participant.id, role: 'editor' });
     const joined = await again.next('joined');
     assert.equal(joined.you.id, second.participant.id);
+  });
+
+  it('a guest approved after its relay died (before a survivor noticed) is let go after its resume window, not kept as a ghost', async () => {
+    const args = ['--guest-resume-ms', '1500'];
+    const [a, b] = [await relay(args), await relay(args)];
+    const host = await hostSession(b.wsUrl, { settings: { approval: 'prompt', defaultRole: 'editor' } });
+    raw.push(host.client);
+    const guest = await connectHello(a.wsUrl);
+    raw.push(guest);
+    guest.send({ type: 'join', session: host.secrets.session, inviteSecret: host.secrets.inviteSecret, name: 'Gus' });
+    const knock = await host.client.next('knock');
+
+    await a.kill9();
+    // The host answers within the seconds before the heartbeat expires: the knock is still there.
+    host.client.send({ type: 'approve', participant: knock.participant.id, role: 'editor' });
+    const answered = await host.client.next('knock-withdrawn');
+    assert.equal(answered.reason, 'answered');
+    // Nobody completes that join; the survivor treats the guest as disconnected and its window runs out.
+    const left = await host.client.nextWhere(
+      (message) => message.type === 'roster' && message.change === 'left' && message.participant.id === knock.participant.id,
+      'the approved guest of the dead relay to leave the roster', 20_000,
+    );
+    assert.equal(left.type === 'roster' ? left.reason : undefined, 'timeout');
+    const next = await connectHello(b.wsUrl);
+    raw.push(next);
+    next.send({ type: 'join', session: host.secrets.session, inviteSecret: host.secrets.inviteSecret, name: 'Vera' });
+    const second = await host.client.next('knock');
+    host.client.send({ type: 'approve', participant: second.participant.id, role: 'viewer' });
+    const joined = await next.next('joined');
+    assert.deepEqual(joined.roster.map((participant) => participant.name).sort(), ['Host', 'Vera']);
   });
 
   it('/readyz answers 503 while this relay\'s Redis connection is down and 200 once it is back; /healthz stays 200', async () => {
