@@ -129,6 +129,8 @@ const ACTION_LABELS: Record<SessionAction, { label: string; command: string }> =
   start: { label: '$(broadcast) Start Session', command: 'pairline.startSession' },
   join: { label: '$(link) Join Session…', command: 'pairline.joinSession' },
   copyInvite: { label: '$(copy) Copy Invite Link', command: 'pairline.copyInviteLink' },
+  createInvite: { label: '$(add) Create Invite Link…', command: 'pairline.createInviteLink' },
+  rotateInvite: { label: '$(key) Rotate Invite Link', command: 'pairline.rotateInviteLink' },
   showParticipants: { label: '$(organization) Show Participants', command: 'pairline.showParticipants' },
   follow: { label: '$(eye) Follow Participant…', command: 'pairline.followParticipant' },
   stopFollowing: { label: '$(eye-closed) Stop Following', command: 'pairline.stopFollowing' },

@@ -6,7 +6,7 @@ import type { Role } from '../../protocol';
 import type { ConnectionState } from '../api';
 
 export type SessionAction =
-  | 'start' | 'join' | 'copyInvite' | 'showParticipants' | 'follow' | 'stopFollowing'
+  | 'start' | 'join' | 'copyInvite' | 'createInvite' | 'rotateInvite' | 'showParticipants' | 'follow' | 'stopFollowing'
   | 'safetyCode' | 'reconnectNow' | 'leave' | 'end' | 'showLog';
 
 export interface ActionContext {
@@ -27,6 +27,8 @@ export function availableActions(context: ActionContext): SessionAction[] {
   if (!inSession(context.state)) return ['start', 'join', 'showLog'];
   const actions: SessionAction[] = [];
   if (context.role === 'host' && context.hasInvite) actions.push('copyInvite');
+  // Both wait for the relay to confirm the new link, so they are offered only while connected.
+  if (context.role === 'host' && context.state === 'connected') actions.push('createInvite', 'rotateInvite');
   actions.push('showParticipants');
   if (context.following) actions.push('stopFollowing');
   else if (context.othersPresent) actions.push('follow');

@@ -76,8 +76,13 @@ describe('session actions', () => {
     assert.equal(inSession('waiting-for-approval'), true);
   });
 
-  it('host in a session: invite, participants, follow, safety code, leave, end', () => {
-    assert.deepEqual(availableActions(context), ['copyInvite', 'showParticipants', 'follow', 'safetyCode', 'leave', 'end', 'showLog']);
+  it('host in a session: invite links, participants, follow, safety code, leave, end', () => {
+    assert.deepEqual(availableActions(context), ['copyInvite', 'createInvite', 'rotateInvite', 'showParticipants', 'follow', 'safetyCode', 'leave', 'end', 'showLog']);
+  });
+
+  it('host while reconnecting: no new links (the relay must confirm them)', () => {
+    assert.deepEqual(availableActions({ ...context, state: 'reconnecting' }),
+      ['copyInvite', 'showParticipants', 'follow', 'safetyCode', 'reconnectNow', 'leave', 'end', 'showLog']);
   });
 
   it('guest while reconnecting: no host actions, reconnect now, stop following', () => {
