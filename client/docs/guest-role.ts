@@ -5,7 +5,7 @@
  */
 import { Y } from './yjs';
 import type { Participant } from '../../protocol';
-import type { SyncPayload, SyncPayloadOf } from '../../protocol/doc-payloads';
+import { encodeUpdatePayload, type SyncPayload, type SyncPayloadOf } from '../../protocol/doc-payloads';
 import { encodePayload } from '../../protocol/payloads';
 import type { RosterChange } from '../api';
 import type { Disposable } from '../events';
@@ -206,7 +206,7 @@ export class GuestRole implements Disposable {
     } catch {
       missing = Y.encodeStateAsUpdate(document.yDoc);
     }
-    client.send('update', encodePayload({ type: 'update', doc: payload.doc, update: toBase64(missing) }));
+    client.send('update', encodeUpdatePayload(payload.doc, missing));
   }
 
   private receiveHash(payload: SyncPayloadOf<'hash'>): void {
