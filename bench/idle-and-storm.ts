@@ -11,6 +11,8 @@ import type { StormSetupResult, StormWaitResult } from './worker-protocol';
 
 export interface MemoryFigures {
   readonly participants: number;
+  /** Participants connected (and kept) before the first reading. */
+  readonly warmup: number;
   readonly perSession: number;
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
@@ -20,29 +22,38 @@ export interface MemoryFigures {
   readonly settleMs: number;
 }
 
-/** Idle joined participants: RSS and heap after forced GC, before and after they connect. */
+/**
+ * Idle joined participants: RSS and heap after forced GC, before and after they connect. A warm-up
+ * group connects first and stays, so one-off costs (compiled code, grown heap spaces, buffer
+ * pools) land before the first reading: with 400 participants they had made a figure of ~12 KB
+ * read 32 KB, for Pairline and the floor alike.
+ */
 export async function measureIdleMemory(
   launcher: Launcher, workers: readonly WorkerHandle[], kind: 'pairline' | 'floor',
-  participants: number, perSession: number, settleMs: number,
+  participants: number, perSession: number, settleMs: number, warmup: number,
 ): Promise<MemoryFigures> {
   const server = await launcher.start(kind, { inspect: true });
   let inspector: InspectorSession | undefined;
   try {
     if (!server.inspectorUrl) throw new Error('no inspector URL');
     inspector = await InspectorSession.open(server.inspectorUrl);
+    const warm = warmup > 0
+      ? (await connectLoad(workers, server, { sessions: Math.ceil(warmup / perSession), participants: perSession, rateHz: 0 }, `idle-warm-${kind}`)).connected
+      : 0;
     await delay(settleMs);
     await inspector.collectGarbage();
     const rssBefore = sampleProcess(server.pid).rssBytes;
     const heapBefore = await inspector.heap();
     const sessions = Math.ceil(participants / perSession);
+    // The workers report every participant they hold, the warm-up group included.
     const connected = await connectLoad(workers, server, { sessions, participants: perSession, rateHz: 0 }, `idle-${kind}`);
     await delay(settleMs);
     await inspector.collectGarbage();
     const rssAfter = sampleProcess(server.pid).rssBytes;
     const heapAfter = await inspector.heap();
-    const n = connected.connected;
+    const n = connected.connected - warm;
     return {
-      participants: n, perSession, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter,
+      participants: n, warmup: warm, perSession, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter,
       rssPerParticipant: (rssAfter - rssBefore) / n,
       heapPerParticipant: (heapAfter.heapUsed - heapBefore.heapUsed) / n,
       externalPerParticipant: (heapAfter.external - heapBefore.external) / n,
