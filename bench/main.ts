@@ -64,7 +64,7 @@ function settingsFor(quick: boolean): Settings {
       stormSessions: 60, stormTimeoutMs: 12_000,
       documents: { fileBytes: 1024 * 1024, fileRuns: 3, edits: 600, keystrokes: 30 },
       profileShape: { sessions: 100, participants: 5, rateHz: 20 }, profileMs: 2000,
-      fanoutShareMs: 25_000, saturationShareMs: 12_000,
+      fanoutShareMs: 25_000, saturationShareMs: 24_000,
     }
     : {
       quick, workers: 2, fanoutShapes: [pairs, fives, tens], fanoutTiming: { warmupMs: 2000, measureMs: 8000, drainMs: 1000 },
