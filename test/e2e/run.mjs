@@ -22,6 +22,7 @@ import { workspaceScenario } from './scenarios/workspace.mjs';
 import { coEditingScenario } from './scenarios/co-editing.mjs';
 import { followScenario } from './scenarios/follow.mjs';
 import { reconnectScenario } from './scenarios/reconnect.mjs';
+import { hostReloadScenario } from './scenarios/host-reload.mjs';
 import { rolesScenario } from './scenarios/roles.mjs';
 import { writeDocsScreenshots } from './lib/docs-screenshots.mjs';
 
@@ -113,6 +114,7 @@ async function main() {
     await coEditingScenario(ctx);
     await followScenario(ctx);
     await reconnectScenario(ctx);
+    await hostReloadScenario(ctx);
     await rolesScenario(ctx);
 
     const missingPictures = writeScreenshots ? writeDocsScreenshots(ctx, repoRoot, print) : [];
