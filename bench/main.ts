@@ -53,19 +53,19 @@ function settingsFor(quick: boolean): Settings {
   const fives: LoadShape = { sessions: 100, participants: 5, rateHz: 20 };
   const tens: LoadShape = { sessions: 20, participants: 10, rateHz: 20 };
   // Quick mode on a loaded machine (load average 12, 2 cores) took 45 s for the fan-out alone,
-  // mostly starting relays and connecting participants: the 100×5 row goes first and the
-  // others only while the section's share of the run lasts.
+  // mostly starting relays and connecting participants (the 100×5 row alone took 17–28 s at load
+  // 8–11): the cheapest row goes first and the others only while the section's share lasts.
   return quick
     ? {
-      quick, workers: 2, fanoutShapes: [fives, tens, pairs], fanoutTiming: { warmupMs: 500, measureMs: 1500, drainMs: 300 },
+      quick, workers: 2, fanoutShapes: [tens, fives, pairs], fanoutTiming: { warmupMs: 500, measureMs: 1500, drainMs: 300 },
       saturationShape: { sessions: 20, participants: 10 }, saturationRates: [5, 10, 20, 40, 80, 160],
       saturationTiming: { warmupMs: 300, measureMs: 1000, drainMs: 300 },
       // RSS over 400 participants moves by a few KB each between runs; the JS heap figure holds.
       memoryParticipants: 400, memoryWarmup: 100, memoryPerSession: 4, memorySettleMs: 500,
-      stormSessions: 60, stormTimeoutMs: 12_000,
+      stormSessions: 40, stormTimeoutMs: 10_000,
       documents: { fileBytes: 1024 * 1024, fileRuns: 3, edits: 600, keystrokes: 30 },
       profileShape: { sessions: 100, participants: 5, rateHz: 20 }, profileMs: 2000,
-      fanoutShareMs: 20_000, saturationShareMs: 24_000,
+      fanoutShareMs: 20_000, saturationShareMs: 16_000,
     }
     : {
       quick, workers: 2, fanoutShapes: [pairs, fives, tens], fanoutTiming: { warmupMs: 2000, measureMs: 8000, drainMs: 1000 },
