@@ -50,10 +50,9 @@ export function statusView(input: StatusInput): StatusView {
     case 'connecting':
       return { text: '$(sync~spin) Pairline: Connecting…', tooltip, severity: 'normal' };
     case 'connected': {
-      const online = input.roster.length;
       const rtt = input.roundTrip ? ` · ${Math.round(input.roundTrip.lastMs)} ms` : '';
       const follow = input.following ? ' $(eye)' : '';
-      return { text: `$(broadcast) Pairline: ${online}${rtt}${follow}`, tooltip, severity: 'normal' };
+      return { text: `$(broadcast) Pairline: ${presenceText(input)}${rtt}${follow}`, tooltip, severity: 'normal' };
     }
     case 'reconnecting': {
       const offline = input.disconnectedSince !== undefined && input.now - input.disconnectedSince >= OFFLINE_AFTER_MS;
@@ -74,6 +73,20 @@ export function statusView(input: StatusInput): StatusView {
     case 'ended':
       return { text: `$(circle-slash) Session ended: ${shortReason(input.reason)}`, tooltip, severity: 'normal' };
   }
+}
+
+/**
+ * Counts only who is online; people whose link is down are named apart, so a guest sees at once
+ * that the host is away (its saves and new joins wait for it) instead of a count that still
+ * includes it.
+ */
+function presenceText(input: StatusInput): string {
+  const away = input.roster.filter((participant) => participant.state === 'reconnecting');
+  const online = input.roster.length - away.length;
+  if (away.length === 0) return `${online}`;
+  const hostAway = input.role !== 'host' && away.some((participant) => participant.role === 'host');
+  if (hostAway && away.length === 1) return `${online} · host reconnecting`;
+  return `${online} · ${away.length} reconnecting${hostAway ? ' (host too)' : ''}`;
 }
 
 function retryText(input: StatusInput): { text: string; refreshInMs?: number } {

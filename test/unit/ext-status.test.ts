@@ -15,9 +15,9 @@ const base: StatusInput = {
 };
 
 describe('status bar text per state', () => {
-  it('connected: participants and round-trip time, tooltip with relay, session, role, participants, heartbeat age', () => {
+  it('connected: participants online, who is reconnecting, round-trip time; tooltip with relay, session, role, participants, heartbeat age', () => {
     const view = statusView(base);
-    assert.equal(view.text, '$(broadcast) Pairline: 3 · 12 ms');
+    assert.equal(view.text, '$(broadcast) Pairline: 2 · 1 reconnecting · 12 ms');
     assert.equal(view.severity, 'normal');
     assert.equal(view.refreshInMs, undefined);
     for (const fact of ['Relay: http://127.0.0.1:8787', 'Session: AAAAAAAAAAAAAAAAAAAAAA', 'Role: host',
@@ -27,7 +27,15 @@ describe('status bar text per state', () => {
   });
 
   it('connected before the first round trip shows participants only', () => {
-    assert.equal(statusView({ ...base, roundTrip: undefined }).text, '$(broadcast) Pairline: 3');
+    const everyoneOnline = roster.map((participant) => ({ ...participant, state: 'online' as const }));
+    assert.equal(statusView({ ...base, roster: everyoneOnline, roundTrip: undefined }).text, '$(broadcast) Pairline: 3');
+  });
+
+  it('a guest whose host is reconnecting is told so, not shown a count that includes the host', () => {
+    const hostAway = roster.map((participant) => ({ ...participant, state: participant.role === 'host' ? 'reconnecting' as const : 'online' as const }));
+    assert.equal(statusView({ ...base, role: 'editor', roster: hostAway }).text, '$(broadcast) Pairline: 2 · host reconnecting · 12 ms');
+    const bothAway = roster.map((participant) => ({ ...participant, state: participant.role === 'editor' ? 'online' as const : 'reconnecting' as const }));
+    assert.equal(statusView({ ...base, role: 'editor', roster: bothAway, roundTrip: undefined }).text, '$(broadcast) Pairline: 1 · 2 reconnecting (host too)');
   });
 
   it('reconnecting: live countdown and attempt number, ticking on whole seconds', () => {
