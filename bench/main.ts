@@ -61,7 +61,7 @@ function settingsFor(quick: boolean): Settings {
       saturationShape: { sessions: 20, participants: 10 }, saturationRates: [5, 10, 20, 40, 80, 160],
       saturationTiming: { warmupMs: 300, measureMs: 1000, drainMs: 300 },
       // RSS over 400 participants moves by a few KB each between runs; the JS heap figure holds.
-      memoryParticipants: 400, memoryWarmup: 100, memoryPerSession: 4, memorySettleMs: 500,
+      memoryParticipants: 400, memoryWarmup: 300, memoryPerSession: 4, memorySettleMs: 500,
       stormSessions: 40, stormTimeoutMs: 10_000,
       documents: { fileBytes: 1024 * 1024, fileRuns: 3, edits: 600, keystrokes: 30 },
       profileShape: { sessions: 100, participants: 5, rateHz: 20 }, profileMs: 2000,
