@@ -151,8 +151,17 @@ export class RelayServer {
     return limits;
   }
 
+  /**
+   * One listener for every upgrading socket. A closure made inside upgrade() would share its
+   * scope with the admission callback there, and so keep each connection's upgrade request and
+   * head buffer alive for as long as the socket lives (about 1 KB per idle participant).
+   */
+  private readonly upgradeSocketError = (err: Error): void => {
+    this.logger.debug({ error: err.message }, 'upgrade socket error');
+  };
+
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (err) => this.logger.debug({ error: err.message }, 'upgrade socket error'));
+    socket.on('error', this.upgradeSocketError);
     const url = new URL(request.url ?? '/', 'http://relay.invalid');
     if (url.pathname !== WEBSOCKET_PATH) return this.refuse(socket, 404, `No WebSocket endpoint here; connect to ${WEBSOCKET_PATH}.`, 'path');
     if (this.shuttingDown) return this.refuse(socket, 503, 'The relay is shutting down; reconnect in a moment.', 'shutdown');
