@@ -111,7 +111,10 @@ export class Sessions {
     const record = await this.existingSession(peer, message.session);
     if (!record) return;
     const invite = checkInvite(record, message.inviteSecret, this.now());
-    if (!invite.ok) {
+    // A guest already admitted keeps its place through a relay restart even when the link it
+    // joined with was rotated or has expired since: its rejoin proof, not the link, is what
+    // identifies it then. Without a proof, the link must still be valid.
+    if (!invite.ok && !this.provesPlace(record, message)) {
       peer.close(CloseCode.Unauthorized, invite.reason);
       return;
     }
@@ -135,6 +138,11 @@ export class Sessions {
       await this.announce(record.id, previous.id, 'updated');
       return;
     }
+    if (!invite.ok) {
+      // Only reachable with a proof for a place that is no longer waiting (online again, or the host's).
+      peer.close(CloseCode.Unauthorized, invite.reason);
+      return;
+    }
     if (Object.keys(record.participants).length + record.knocks.length >= this.config.maxParticipants) {
       peer.close(CloseCode.SessionFull, `the session already has ${this.config.maxParticipants} participants`);
       return;
@@ -149,6 +157,14 @@ export class Sessions {
       return;
     }
     await this.approvals.knock(peer, record, id, message.name, message.rejoinHash);
+  }
+
+  /** Whether `message` carries a rejoin secret matching the waiting guest place it names. */
+  private provesPlace(record: SessionRecord, message: ClientMessageOf<'join'>): boolean {
+    if (message.participant === undefined || message.rejoinSecret === undefined) return false;
+    const previous = record.participants[message.participant];
+    return previous !== undefined && previous.state === 'reconnecting' && previous.role !== 'host'
+      && previous.rejoinHash !== undefined && rejoinAllowed(previous, message.rejoinSecret);
   }
 
   async resume(peer: Peer, message: ClientMessageOf<'resume'>): Promise<void> {

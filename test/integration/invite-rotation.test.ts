@@ -11,7 +11,7 @@ import { SessionClient, type SessionClientOptions } from '../../client/session-c
 import { WebSocketTransport } from '../../client/ws-transport';
 import { CloseCode, parseInviteLink, type Invite } from '../../protocol';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
-import { FAST, waitFor } from '../support/client-events';
+import { FAST, waitFor, waitUntil } from '../support/client-events';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 function inviteOf(link: string, relay?: string): Invite {
@@ -146,6 +146,29 @@ describe('invite rotation and extra links against the real relay', function () {
     const viewer = await guestJoins(restored, viewerLink.link, 'Vera');
     assert.equal(viewer.role, 'viewer');
     await guestJoins(restored, rotated.link, 'Nina');
+    const refused = await refusedJoin(oldLink, 'Olga');
+    assert.equal(refused.closeCode, CloseCode.Unauthorized);
+  });
+
+  it('a guest who joined with a link rotated since gets its place back after a relay restart (rejoin proof, not the link)', async () => {
+    const host = await hostSession();
+    const oldLink = host.inviteLink!;
+    const guest = await guestJoins(host, oldLink, 'Gus');
+    const guestId = guest.me!.id;
+    await host.rotateInvite();
+
+    const port = relay!.port;
+    const bothDown = Promise.all([host, guest].map((client) => waitFor(client.onDidChangeState, (change) => change.state !== 'connected', 'the crash to be noticed')));
+    await relay!.kill9();
+    relay = undefined;
+    await bothDown;
+    const guestBack = waitFor(guest.onDidJoin, () => true, 'the guest to rejoin after the restart', 20_000);
+    relay = await startRelay({ port });
+    const info = await guestBack;
+    assert.equal(info.you.id, guestId, 'the guest has its own place again');
+    await waitUntil(host.onDidChangeRoster, () => host.roster.some((participant) => participant.id === guestId && participant.state === 'online'), 'the host to see the guest online', 20_000);
+
+    // The rotated-out link itself still lets nobody new in.
     const refused = await refusedJoin(oldLink, 'Olga');
     assert.equal(refused.closeCode, CloseCode.Unauthorized);
   });
