@@ -43,9 +43,9 @@ export interface FanoutFigures {
 
 /**
  * Bytes added to each presence body so it is as large as an encrypted one: 12-byte nonce, 16-byte
- * tag and the 24-byte replay stamp of body format 0x02 (protocol/body-codec.ts).
+ * tag and the 6-byte replay stamp of body format 0x03 (protocol/body-codec.ts).
  */
-export const ENCRYPTION_PAD = 52;
+export const ENCRYPTION_PAD = 34;
 
 export function describeShape(shape: LoadShape): string {
   return `${shape.sessions}×${shape.participants}@${shape.rateHz}`;

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { SectionBudget } from './budget';
+import { redisFanoutRows } from './redis-fanout';
 import { monoMs } from './clock';
 import { profileMarkdown, summarise, type Profile } from './cpuprofile';
 import { measureDocuments, type DocumentFigures } from './documents';
@@ -255,6 +256,12 @@ async function main(): Promise<void> {
         }
       }
       budget.done();
+      // Issue #10's row: participants of each session split over two relay processes and Redis.
+      progress('fan-out: two relay processes + Redis');
+      out.push(...await redisFanoutRows({
+        launcher, workers, shape: { sessions: 20, participants: 10, rateHz: 20 },
+        timing: args.quick ? { warmupMs: 300, measureMs: 1000, drainMs: 300 } : timing, progress,
+      }));
       progress(`fan-out took ${(budget.elapsedMs() / 1000).toFixed(0)} s`);
       out.push('');
       const note = budget.note('of its rows');
