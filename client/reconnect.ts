@@ -41,10 +41,14 @@ export class ReconnectScheduler {
     return this.retryTimer !== undefined;
   }
 
-  /** Schedules the next attempt; `immediate` skips the backoff (relay going away, network back). */
-  schedule(retry: () => void, immediate = false): ScheduledRetry {
+  /**
+   * Schedules the next attempt; `immediate` skips the backoff (relay going away, network back);
+   * `capMs` lowers the backoff's cap for this attempt (see WAITING_FOR_HOST_CAP_MS).
+   */
+  schedule(retry: () => void, immediate = false, capMs?: number): ScheduledRetry {
     this.cancel();
-    const delay = immediate ? 0 : backoffDelay(this.attempts, this.random, this.options.backoff);
+    const backoff = capMs === undefined ? this.options.backoff : { ...this.options.backoff, capMs: Math.min(capMs, this.options.backoff.capMs) };
+    const delay = immediate ? 0 : backoffDelay(this.attempts, this.random, backoff);
     this.attempts += 1;
     this.pendingRetry = retry;
     this.retryTimer = this.clock.setTimeout(() => this.fire(), delay);
@@ -96,6 +100,16 @@ export class ReconnectScheduler {
     this.stableTimer = undefined;
   }
 }
+
+/**
+ * A guest told "the session is not here yet" (4404) is talking to a relay that is up, waiting
+ * for its host to re-register (typically right after a relay restart, when the host does so at
+ * once). Its backoff, escalated while the relay was down, would leave it up to 10 s behind the
+ * host; for the first minute of waiting it retries within 2 s instead. Later the usual cap
+ * applies, so a host that is gone for long is not polled every second.
+ */
+export const WAITING_FOR_HOST_CAP_MS = 2_000;
+export const WAITING_FOR_HOST_FAST_FOR_MS = 60_000;
 
 /** What to do after a connection closed or failed to open (not one we closed on purpose). */
 export type AfterClose =

@@ -19,7 +19,7 @@ import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat
 import { openRelayed } from './inbound';
 import { membershipFor, type SessionMode } from './membership';
 import type { Clock, Connection, Logger, Random, TimerHandle, Transport } from './ports';
-import { afterClose, DEFAULT_RECONNECT, ReconnectScheduler, type ReconnectOptions } from './reconnect';
+import { afterClose, DEFAULT_RECONNECT, ReconnectScheduler, WAITING_FOR_HOST_CAP_MS, WAITING_FOR_HOST_FAST_FOR_MS, type ReconnectOptions } from './reconnect';
 import { HostInvites, inviteRefusal, type InviteChange } from './rejoin';
 import { withReplayGuard } from './replay-guard';
 import { ResumeBook } from './resume';
@@ -96,6 +96,8 @@ export class SessionClient implements SessionClientApi {
   private generation = 0;
   private link: Link | undefined;
   private stateValue: ConnectionState = 'idle';
+  /** Clock time this wait for the host began (see WAITING_FOR_HOST_CAP_MS). */
+  private waitingForHostSince: number | undefined;
   private meValue: Participant | undefined;
   private roundTripValue: RoundTrip | undefined;
   private presence: PresencePayload | undefined;
@@ -283,7 +285,12 @@ export class SessionClient implements SessionClientApi {
   }
 
   private retry(state: ConnectionState, reason: string, closeCode: number, immediate = false): void {
-    const next = this.reconnect.schedule(() => this.connect(), immediate);
+    let capMs: number | undefined;
+    if (state === 'waiting-for-host') {
+      if (this.stateValue !== 'waiting-for-host' || this.waitingForHostSince === undefined) this.waitingForHostSince = this.clock.now();
+      if (this.clock.now() - this.waitingForHostSince < WAITING_FOR_HOST_FAST_FOR_MS) capMs = WAITING_FOR_HOST_CAP_MS;
+    }
+    const next = this.reconnect.schedule(() => this.connect(), immediate, capMs);
     this.transition(state, reason, { attempt: next.attempt, retryAt: next.retryAt, retryInMs: next.retryInMs, closeCode });
   }
 

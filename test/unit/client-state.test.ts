@@ -132,6 +132,26 @@ describe('client state machine', () => {
     assert.equal(r.client.state, 'connected');
   });
 
+  it('a guest waiting for the host retries within 2 s for the first minute, then backs off to the usual cap', async () => {
+    const r = rig({ mode: { type: 'guest', invite: { relay: 'http://relay.test', session: 'BBBBBBBBBBBBBBBBBBBBBB', inviteSecret: 'i'.repeat(43) } } });
+    void r.client.start();
+    const waitStarted = r.clock.now();
+    const delays: number[] = [];
+    while (r.clock.now() - waitStarted < 70_000) {
+      await flushMicrotasks();
+      await r.transport.last.receive(welcome());
+      await r.transport.last.closeFromRelay(CloseCode.NoSuchSession, 'no such session');
+      assert.equal(r.client.state, 'waiting-for-host');
+      delays.push(r.states.at(-1)!.retryInMs!);
+      await r.clock.advanceToNext();
+    }
+    // random() is 0.5: half the ceiling. Escalated attempts would wait 5 s (half of the 10 s cap).
+    const firstMinute = delays.slice(0, delays.findIndex((_, index) => index >= 5 && delays[index] > 1_000));
+    assert.ok(firstMinute.length > 30, `many quick retries in the first minute (${firstMinute.length})`);
+    assert.ok(firstMinute.every((delay) => delay <= 1_000), `retries within 2 s: ${firstMinute.join(', ')}`);
+    assert.equal(delays.at(-1), 5_000, 'after a minute of waiting, the usual backoff');
+  });
+
   it('a host told 4404 re-registers (create) instead of waiting for itself', async () => {
     const r = rig();
     void r.client.start();
