@@ -56,7 +56,17 @@ export class EditorSync {
   /** Times the editor and the shared text had to be reconciled by a diff (should stay 0). */
   reconciles = 0;
 
-  constructor(private readonly shared: SharedTextPort, private readonly editor: EditorPort, editorText: string, private readonly logger: Logger) {
+  /**
+   * @param onRefused told when a local edit was refused and undone in the editor (a viewer typed
+   * into an editor it had made writable, or the document closed), so the user can be told why.
+   */
+  constructor(
+    private readonly shared: SharedTextPort,
+    private readonly editor: EditorPort,
+    editorText: string,
+    private readonly logger: Logger,
+    private readonly onRefused: (error: Error) => void = () => undefined,
+  ) {
     this.shadow = editorText;
     this.pending = diffDelta(editorText, shared.text);
     this.flush();
@@ -128,6 +138,7 @@ export class EditorSync {
       // Refused (a viewer, or the document closed): put the editor back to the shared text.
       this.logger.warn('a local edit was refused; restoring the shared text', { error: (err as Error).message });
       this.pending = diffDelta(textAfter, this.shared.text);
+      this.onRefused(err instanceof Error ? err : new Error(String(err)));
     }
     this.shadow = textAfter;
     this.retries = 0;

@@ -17,6 +17,7 @@ import type { Logger } from '../../client/ports';
 export class DocumentBinding implements vscode.Disposable {
   private readonly sync: EditorSync;
   private readonly subscriptions: { dispose(): void }[] = [];
+  private toldRefused = false;
 
   private constructor(
     readonly document: vscode.TextDocument,
@@ -48,7 +49,7 @@ export class DocumentBinding implements vscode.Disposable {
       },
       text: () => document.getText(),
     };
-    this.sync = new EditorSync(shared, port, document.getText(), log);
+    this.sync = new EditorSync(shared, port, document.getText(), log, () => this.refused());
     this.subscriptions.push(shared.onDidChangeRemote((change) => {
       if (change.heal) log.warn('a shared document was replaced by the host\'s copy', { path: shared.path });
       this.sync.remoteChanged(change.edits);
@@ -87,6 +88,19 @@ export class DocumentBinding implements vscode.Disposable {
   changed(event: vscode.TextDocumentChangeEvent): void {
     const changes = event.contentChanges.map((change) => ({ offset: change.rangeOffset, deleteCount: change.rangeLength, insert: change.text }));
     this.sync.editorChanged(changes, event.document.getText());
+  }
+
+  /**
+   * A local edit was refused and undone. A viewer can still get here: VS Code lets anyone make a
+   * session-read-only editor writable ("Click here to set writeable"). Say why once per document
+   * rather than undoing keystrokes silently.
+   */
+  private refused(): void {
+    if (this.toldRefused || !this.shared.readOnly) return;
+    this.toldRefused = true;
+    void vscode.window.showWarningMessage(
+      `Pairline: you are a viewer in this session, so your changes to ${this.shared.path} are undone. Ask the host to make you an editor.`,
+    );
   }
 
   dispose(): void {

@@ -201,12 +201,14 @@ describe('binding: editor sync with racing applies', () => {
     const shared = new FakeShared('read only');
     shared.readOnly = true;
     const editor = new FakeEditor('read only');
-    const sync = new EditorSync(shared, editor, editor.content, silentLogger);
+    const refusals: string[] = [];
+    const sync = new EditorSync(shared, editor, editor.content, silentLogger, (error) => refusals.push(error.message));
     editor.sync = sync;
     editor.change([{ offset: 0, deleteCount: 0, insert: 'x' }]);
     await settle(editor, sync);
     assert.equal(editor.content, 'read only');
     assert.equal(shared.text, 'read only');
+    assert.equal(refusals.length, 1, 'the owner is told, so it can tell the user why the edit was undone');
   });
 
   it('a large paste travels as one change', async () => {
