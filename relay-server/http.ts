@@ -75,10 +75,12 @@ function sendPage(response: Response, status: number, title: string, body: strin
 function sendJoinPage(response: Response): void {
   const body = `<h1>Join a Pairline session</h1>
 <p id="status">Opening VS Code…</p>
+<p id="hint" class="hidden"></p>
 <p><a id="open" class="button" href="#">Open in VS Code</a></p>
 <div id="manual"><p>If nothing opened, copy this link and run <b>Pairline: Join Session…</b> in VS Code's command palette, then paste it:</p>
 <input id="link" readonly><button id="copy" type="button">Copy link</button></div>
-<p id="broken" class="hidden">This invite link is incomplete: the part after <code>#</code> is missing. Ask the host to copy the whole link again.</p>`;
+<p id="broken" class="hidden">This invite link is incomplete: the part after <code>#</code> is missing. Ask the host to copy the whole link again.</p>
+<p id="expired" class="hidden"></p>`;
   // The fragment (invite secret, payload key) is read here, in the browser, and never sent anywhere
   // but into the vscode:// link.
   const script = `(function(){
@@ -86,6 +88,16 @@ var d=document,p=location.pathname,i=p.lastIndexOf(${JSON.stringify(JOIN_PATH)})
 var relay=location.origin+p.slice(0,i),session=p.slice(i+${JOIN_PATH.length}).replace(/\\/+$/,'');
 var fragment=location.hash.replace(/^#/,'');
 if(!/(^|&)s=[A-Za-z0-9_-]{22,}/.test(fragment)){d.getElementById('status').className='hidden';d.getElementById('open').className='hidden';d.getElementById('manual').className='hidden';d.getElementById('broken').className='';return;}
+// The link's r=/e= hints (the relay enforces both; these only explain): an expired link is not
+// handed to VS Code at all.
+var hints={};fragment.split('&').forEach(function(pair){var at=pair.indexOf('=');if(at>0)hints[pair.slice(0,at)]=pair.slice(at+1);});
+var notes=[];
+if(/^[0-9]{13}$/.test(hints.e||'')){var until=new Date(Number(hints.e));
+if(until.getTime()<=Date.now()){d.getElementById('status').className='hidden';d.getElementById('open').className='hidden';d.getElementById('manual').className='hidden';
+var expired=d.getElementById('expired');expired.textContent='This invite link expired at '+until.toLocaleString()+'. Ask the host for a new one.';expired.className='';return;}
+notes.push('This link works until '+until.toLocaleString()+'.');}
+if(hints.r==='viewer')notes.push('You will join as a viewer: you can watch and follow, not edit.');
+if(notes.length){var hint=d.getElementById('hint');hint.textContent=notes.join(' ');hint.className='';}
 var target='vscode://${EXTENSION_URI_AUTHORITY}/join?relay='+encodeURIComponent(relay)+'&session='+encodeURIComponent(session)+'#'+fragment;
 d.getElementById('open').href=target;
 var input=d.getElementById('link');input.value=location.href;

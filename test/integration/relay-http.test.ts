@@ -2,6 +2,7 @@
  * HTTP endpoints: health, readiness, Prometheus metrics, the invite landing page.
  */
 import { strict as assert } from 'node:assert';
+import * as vm from 'node:vm';
 import { CloseCode } from '../../protocol';
 import { body, closeAll, connectHello, hostSession, joinSession, refusedUpgrade } from '../support/relay-client';
 import { startRelay, type RunningRelay } from '../support/relay-process';
@@ -62,6 +63,51 @@ describe('relay HTTP endpoints', function () {
     assert.match(html, /location\.hash/);
     assert.match(html, /Pairline: Join Session…/);
     assert.match(html, /Copy link/);
+  });
+
+  /**
+   * Runs the landing page's script as a browser would, against the page's own elements (a minimal
+   * DOM: only what the script touches), for an invite whose fragment is `fragment`.
+   */
+  async function landOnJoinPage(fragment: string): Promise<{ shown: (id: string) => string | undefined; navigatedTo: string }> {
+    const session = 'AbCdEfGhIjKlMnOpQrStUv';
+    const html = await (await fetch(`${relay.url}/join/${session}`)).text();
+    const script = /<script nonce="[^"]+">([\s\S]*)<\/script>/.exec(html)?.[1];
+    assert.ok(script, 'the page has its script');
+    const elements = new Map<string, { className: string; textContent: string; href: string; value: string; addEventListener(): void; select(): void }>();
+    for (const match of html.matchAll(/<(\w+) id="([^"]+)"(?: class="([^"]*)")?[^>]*>([^<]*)/g)) {
+      elements.set(match[2], { className: match[3] ?? '', textContent: match[4], href: '', value: '', addEventListener() {}, select() {} });
+    }
+    const start = `${relay.url}/join/${session}#${fragment}`;
+    const location = { pathname: `/join/${session}`, origin: relay.url, hash: `#${fragment}`, href: start };
+    const document = { getElementById: (id: string) => elements.get(id) };
+    vm.runInNewContext(script, { document, location, navigator: {}, setTimeout: () => undefined });
+    return {
+      shown: (id) => {
+        const element = elements.get(id);
+        return element && element.className !== 'hidden' ? element.textContent : undefined;
+      },
+      navigatedTo: location.href,
+    };
+  }
+
+  it('the landing page explains a viewer link and its expiry, and hands a valid link to VS Code', async function () {
+    const secrets = `s=${'a'.repeat(43)}&k=${'b'.repeat(43)}`;
+    const plain = await landOnJoinPage(secrets);
+    assert.equal(plain.shown('hint'), undefined, 'no hint for a plain link');
+    assert.match(plain.navigatedTo, /^vscode:\/\/pairline\.pairline\/join\?relay=/);
+
+    const until = Date.now() + 3_600_000;
+    const viewer = await landOnJoinPage(`${secrets}&r=viewer&e=${until}`);
+    assert.match(viewer.shown('hint') ?? '', /This link works until .*You will join as a viewer/);
+    assert.match(viewer.navigatedTo, /^vscode:\/\/pairline\.pairline\/join\?relay=.*#s=a+&k=b+&r=viewer&e=\d+$/);
+  });
+
+  it('the landing page refuses an expired link instead of opening VS Code', async function () {
+    const page = await landOnJoinPage(`s=${'a'.repeat(43)}&e=${Date.now() - 60_000}`);
+    assert.match(page.shown('expired') ?? '', /This invite link expired at .* Ask the host for a new one\./);
+    assert.equal(page.shown('open'), undefined, 'no "Open in VS Code" button');
+    assert.match(page.navigatedTo, /^http:/, 'the page did not hand the link to VS Code');
   });
 
   it('answers a malformed session id with a 404 page', async function () {
