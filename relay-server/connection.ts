@@ -10,7 +10,7 @@ import {
 } from '../protocol';
 import { rateKindOf, type RateKind, type RelayConfig } from './config';
 import type { RelayLogger } from './logger';
-import type { Peer } from './members';
+import type { Frame, Peer } from './members';
 import type { RelayMetrics } from './metrics';
 import { TokenBucket } from './rate-limit';
 import type { Sessions } from './sessions';
@@ -36,6 +36,9 @@ export function truncateReason(reason: string): string {
   return `${text}…`;
 }
 
+/** `ws` sends a Buffer as a binary frame unless told otherwise; one options object for every send. */
+const TEXT_FRAME = { binary: false } as const;
+
 export class Connection implements Peer {
   readonly connectionId = newSecret(6);
   readonly tokenHash: string | undefined;
@@ -55,7 +58,7 @@ export class Connection implements Peer {
    * Presence held back for a slow reader: only the latest per sender, sent when it catches up.
    * Made only while there is some (most connections never need it; an empty Map costs ~250 bytes).
    */
-  private pendingPresence: Map<string, string> | undefined;
+  private pendingPresence: Map<string, Frame> | undefined;
   private presenceFlushTimer: NodeJS.Timeout | undefined;
   private greeted = false;
   private preAuthTimer: NodeJS.Timeout | undefined;
@@ -127,7 +130,7 @@ export class Connection implements Peer {
     this.sendFrame(encodeMessage(message), message.type === 'relayed' ? `relayed:${message.kind}` : message.type);
   }
 
-  sendFrame(frame: string, label: string, from?: string): void {
+  sendFrame(frame: Frame, label: string, from?: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     const backlog = this.socket.bufferedAmount;
     if (backlog > this.config.maxBufferedBytes) {
@@ -161,10 +164,16 @@ export class Connection implements Peer {
     for (const frame of frames) this.write(frame, 'relayed:presence');
   }
 
-  private write(frame: string, label: string): void {
-    this.metrics.messagesOut.inc({ type: label });
-    this.metrics.bytesOut.inc(Buffer.byteLength(frame, 'utf8'));
-    this.socket.send(frame);
+  private write(frame: Frame, label: string): void {
+    if (typeof frame === 'string') {
+      this.metrics.countOut(label, Buffer.byteLength(frame, 'utf8'));
+      this.socket.send(frame);
+      return;
+    }
+    // Encoded once for all the receivers of a fan-out: ws writes the same bytes to each socket.
+    const data = frame.data;
+    this.metrics.countOut(label, data.length);
+    this.socket.send(data, TEXT_FRAME);
   }
 
   close(code: number, reason: string): void {
@@ -192,7 +201,7 @@ export class Connection implements Peer {
     this.lastSeenAt = this.now();
     if (this.closeCode !== undefined) return;
     const size = Array.isArray(data) ? data.reduce((total, part) => total + part.length, 0) : data.byteLength;
-    this.metrics.bytesIn.inc(size);
+    this.metrics.countBytesIn(size);
     if (size > this.config.maxPayload) {
       this.close(CloseCode.TooBig, `a message of ${size} bytes is over this relay's ${this.config.maxPayload}-byte limit`);
       return;
@@ -224,12 +233,12 @@ export class Connection implements Peer {
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
-      this.metrics.messagesIn.inc({ type: 'invalid' });
+      this.metrics.countIn('invalid');
       this.close(CloseCode.BadMessage, parsed.error);
       return;
     }
     const message = parsed.message;
-    this.metrics.messagesIn.inc({ type: message.type === 'send' ? `send:${message.kind}` : message.type });
+    this.metrics.countIn(message.type === 'send' ? `send:${message.kind}` : message.type);
     const rateKind = rateKindOf(message.type, message.type === 'send' ? message.kind : undefined);
     if (!this.kindBucket(rateKind).take()) {
       this.metrics.rateLimited.inc({ kind: rateKind });

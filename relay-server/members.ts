@@ -6,6 +6,25 @@
 import type { RelayMessage } from '../protocol';
 import type { Delivery, SessionStore } from './store';
 
+/**
+ * A serialised relay message bound for several sockets, encoded to UTF-8 once: handed a string,
+ * `ws` measures and encodes it again for every receiver. Encoded on first use (a delivery that
+ * reaches nobody costs nothing).
+ */
+export class OutgoingFrame {
+  private encoded: Buffer | undefined;
+
+  constructor(readonly text: string) {}
+
+  get data(): Buffer {
+    this.encoded ??= Buffer.from(this.text, 'utf8');
+    return this.encoded;
+  }
+}
+
+/** A frame as the routing hands it to a {@link Peer}: plain text, or encoded once for many receivers. */
+export type Frame = string | OutgoingFrame;
+
 /** One WebSocket connection, as the routing sees it (implemented by connection.ts). */
 export interface Peer {
   /** Short random id for logs. */
@@ -14,7 +33,7 @@ export interface Peer {
   readonly tokenHash: string | undefined;
   send(message: RelayMessage): void;
   /** Sends an already serialised relay message; `label` names it for metrics; `from` is a relayed message's sender. */
-  sendFrame(frame: string, label: string, from?: string): void;
+  sendFrame(frame: Frame, label: string, from?: string): void;
   close(code: number, reason: string): void;
   /** The connection has joined or is waiting for approval: its pre-auth deadline no longer applies. */
   settle(): void;
@@ -24,7 +43,7 @@ export class Member {
   /** Highest sequence number delivered to this connection; older or equal ones are never sent again. */
   lastSeq = 0;
   /** While set, fan-out is queued here (the joined message and the replay must go first). */
-  held: Array<{ frame: string; label: string; seq?: number; from?: string }> | undefined;
+  held: Array<{ frame: Frame; label: string; seq?: number; from?: string }> | undefined;
 
   constructor(
     readonly peer: Peer,
@@ -33,7 +52,7 @@ export class Member {
     public state: 'waiting' | 'joined',
   ) {}
 
-  deliverFrame(frame: string, label: string, seq?: number, from?: string): void {
+  deliverFrame(frame: Frame, label: string, seq?: number, from?: string): void {
     if (this.held) {
       this.held.push({ frame, label, ...(seq !== undefined ? { seq } : {}), ...(from !== undefined ? { from } : {}) });
       return;
@@ -111,16 +130,18 @@ export class LocalMembers {
 
   private deliver(members: Map<string, Member>, delivery: Delivery): void {
     switch (delivery.type) {
-      case 'message':
+      case 'message': {
         // No copy of the map per message: delivering never adds or removes a member synchronously
         // (a socket closed for falling behind leaves on its close event), and a Map iterates
-        // safely past deletions anyway.
+        // safely past deletions anyway. One encoded frame for all the receivers.
+        const frame = new OutgoingFrame(delivery.frame);
         for (const member of members.values()) {
           if (member.state !== 'joined') continue;
           if (delivery.to !== undefined ? member.participant !== delivery.to : excluded(delivery.except, member.participant)) continue;
-          member.deliverFrame(delivery.frame, delivery.label, delivery.seq, delivery.from);
+          member.deliverFrame(frame, delivery.label, delivery.seq, delivery.from);
         }
         return;
+      }
       case 'close':
         for (const member of [...members.values()]) {
           if (delivery.participant !== undefined && member.participant !== delivery.participant) continue;
