@@ -69,6 +69,17 @@ function splitInsert(text: string, limit = MAX_INSERT_PER_UPDATE): { head: strin
 const LOCAL = Symbol('local');
 const REMOTE = Symbol('remote');
 
+/** Local edits closer together than this are undone as one step (a burst of typing). */
+export const UNDO_CAPTURE_MS = 500;
+
+/**
+ * Undo steps kept; older ones are dropped (and the text they deleted is no longer kept for them),
+ * so a long session's undo history costs bounded memory.
+ */
+export const MAX_UNDO_STEPS = 300;
+
+type UndoManager = InstanceType<typeof Y.UndoManager>;
+
 export class SharedDocument implements Disposable {
   private doc: Doc;
   private ytext: Text;
@@ -93,6 +104,11 @@ export class SharedDocument implements Disposable {
   private tickOpen = false;
   private references = 0;
   private disposed = false;
+  /**
+   * Undoes and redoes our own edits only (tracked origin LOCAL): a peer's edits stay. Its
+   * transactions are published like local edits and reach the editor like remote changes.
+   */
+  private undoManager!: UndoManager;
 
   /** Fires for every change that did not come from {@link applyLocalEdits}. */
   readonly onDidChangeRemote: Event<RemoteChange> = this.remoteEmitter.event;
@@ -118,6 +134,40 @@ export class SharedDocument implements Disposable {
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+
+  /** True when {@link undo} has one of our own edits to revert. */
+  get canUndo(): boolean {
+    return !this.disposed && !this.readOnly && this.undoManager.canUndo();
+  }
+
+  /** True when {@link redo} has an undone edit of ours to apply again. */
+  get canRedo(): boolean {
+    return !this.disposed && !this.readOnly && this.undoManager.canRedo();
+  }
+
+  /**
+   * Reverts our last group of local edits (peers' edits made since stay), publishes the result
+   * and reports it through {@link onDidChangeRemote}, so that the editor applies it. False when
+   * there was nothing to undo, or when read-only or closed.
+   */
+  undo(): boolean {
+    if (!this.canUndo) return false;
+    return this.undoManager.undo() !== null;
+  }
+
+  /** Applies again what {@link undo} reverted, like it does. False when there was nothing to redo. */
+  redo(): boolean {
+    if (!this.canRedo) return false;
+    return this.undoManager.redo() !== null;
+  }
+
+  /**
+   * Makes the next local edit start a new undo step, even within {@link UNDO_CAPTURE_MS} of the
+   * last one (an editor's own reasons: the cursor moved, a command ran).
+   */
+  endUndoStep(): void {
+    this.undoManager.stopCapturing();
   }
 
   /**
@@ -318,6 +368,8 @@ export class SharedDocument implements Disposable {
   }
 
   private transactLocal(edits: readonly TextEdit[], change: () => void): void {
+    // Outside any transaction (Yjs runs its undo bookkeeping while cleaning one up).
+    this.dropOldUndoSteps();
     this.noteInserts(edits);
     this.localEdits = edits;
     try {
@@ -341,8 +393,11 @@ export class SharedDocument implements Disposable {
   }
 
   private attach(): void {
+    // A fresh document (first attach, heal) starts with an empty undo history.
+    const undoManager = new Y.UndoManager(this.ytext, { trackedOrigins: new Set([LOCAL]), captureTimeout: UNDO_CAPTURE_MS });
+    this.undoManager = undoManager;
     const onUpdate = (update: Uint8Array, origin: unknown): void => {
-      if (origin !== LOCAL) return;
+      if (origin !== LOCAL && origin !== undoManager) return;
       this.recording?.push(update);
       this.publishLocal(update);
     };
@@ -356,6 +411,7 @@ export class SharedDocument implements Disposable {
         }
         return;
       }
+      // Remote edits, and our own undo/redo: the editor has not seen either.
       const edits = deltaToEdits(event.delta);
       if (edits.length === 0) return;
       this.noteInserts(edits);
@@ -368,7 +424,28 @@ export class SharedDocument implements Disposable {
     this.detach = () => {
       doc.off('update', onUpdate);
       ytext.unobserve(onText);
+      undoManager.destroy();
     };
+  }
+
+  /**
+   * Forgets the oldest undo steps beyond {@link MAX_UNDO_STEPS} (checked before each local edit,
+   * so the history holds at most one more). The text they deleted was marked to be kept for them;
+   * the mark goes, as Yjs' own `clear()` removes it.
+   */
+  private dropOldUndoSteps(): void {
+    const undoManager = this.undoManager;
+    const excess = undoManager.undoStack.length - MAX_UNDO_STEPS;
+    if (excess <= 0) return;
+    const dropped = undoManager.undoStack.splice(0, excess);
+    const ytext = this.ytext;
+    Y.transact(this.doc, (transaction) => {
+      for (const step of dropped) {
+        Y.iterateDeletedStructs(transaction, step.deletions, (struct) => {
+          if (struct instanceof Y.Item && struct.parent === ytext) struct.keep = false;
+        });
+      }
+    }, REMOTE);
   }
 }
 
