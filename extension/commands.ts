@@ -125,6 +125,25 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable {
   return vscode.Disposable.from(...Object.entries(handlers).map(([id, handler]) => register(id, handler)));
 }
 
+/** What the undo commands act on: the focused editor's shared document. */
+export interface UndoTarget {
+  undo(): boolean;
+  redo(): boolean;
+}
+
+/**
+ * `pairline.undo` / `pairline.redo`: bound to the undo keys while the focused editor is
+ * co-edited (see package.json), so they take back only this participant's edits, never a peer's
+ * (VS Code's own undo stack holds the peers' edits the binding applied). Nothing to undo: nothing
+ * happens. Registered by CoEditing, which owns the bindings.
+ */
+export function registerUndoCommands(target: UndoTarget): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('pairline.undo', () => target.undo()),
+    vscode.commands.registerCommand('pairline.redo', () => target.redo()),
+  );
+}
+
 const ACTION_LABELS: Record<SessionAction, { label: string; command: string }> = {
   start: { label: '$(broadcast) Start Session', command: 'pairline.startSession' },
   join: { label: '$(link) Join Session…', command: 'pairline.joinSession' },

@@ -32,3 +32,16 @@ export class ContextKeys implements vscode.Disposable {
     this.set('pairline.state', client?.state ?? 'idle');
   }
 }
+
+/** One context key owned by another component (e.g. `pairline.coEdited`), sent to VS Code only when it changes. */
+export class ContextKey<T> {
+  private value: T | undefined;
+
+  constructor(private readonly key: string) {}
+
+  set(value: T): void {
+    if (this.value === value) return;
+    this.value = value;
+    void vscode.commands.executeCommand('setContext', this.key, value);
+  }
+}

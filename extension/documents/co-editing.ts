@@ -21,6 +21,8 @@ import { FileDocumentStateStore } from '../../client/docs/file-state-store';
 import { systemClock, type Logger } from '../../client/ports';
 import { ExcludeFilter } from '../../client/presence/workspace-files';
 import { normaliseWorkspacePath } from '../../protocol/paths';
+import { registerUndoCommands } from '../commands';
+import { ContextKey } from '../context-keys';
 import { errorMessage } from '../log';
 import type { SessionManager } from '../session-manager';
 import type { Settings } from '../settings';
@@ -45,6 +47,8 @@ export class CoEditing implements vscode.Disposable {
   private readonly readOnlyEditors: ReadOnlyEditors;
   /** Host: shared documents' state, so a window reload keeps their history (no guest edit lost). */
   private readonly documentStore: FileDocumentStateStore | undefined;
+  /** True while the active editor's document is bound: the undo keys then run our own undo. */
+  private readonly coEdited = new ContextKey<boolean>('pairline.coEdited');
 
   constructor(
     private readonly sessions: SessionManager,
@@ -63,7 +67,11 @@ export class CoEditing implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((event) => this.bindings.get(event.document.uri.toString())?.changed(event)),
       vscode.workspace.onWillSaveTextDocument((event) => this.willSave(event)),
       vscode.workspace.onDidSaveTextDocument((document) => this.didSave(document)),
-      vscode.window.onDidChangeActiveTextEditor(() => this.refreshReadOnly()),
+      vscode.window.onDidChangeActiveTextEditor(() => {
+        this.refreshReadOnly();
+        this.refreshCoEdited();
+      }),
+      registerUndoCommands(this),
     );
     this.watchClient(sessions.client);
   }
@@ -96,7 +104,18 @@ export class CoEditing implements vscode.Disposable {
     return true;
   }
 
+  /** Undoes our own last edits in the active editor's shared document; false when there are none. */
+  undo(): boolean {
+    return this.activeBinding()?.undo() ?? false;
+  }
+
+  /** Redoes what {@link undo} took back; false when there is nothing to redo. */
+  redo(): boolean {
+    return this.activeBinding()?.redo() ?? false;
+  }
+
   dispose(): void {
+    this.coEdited.set(false);
     this.watchClient(undefined);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.documentStore?.close();
@@ -122,6 +141,15 @@ export class CoEditing implements vscode.Disposable {
         if (change.participant.id === client.me?.id && change.change === 'updated') this.refreshReadOnly();
       }),
     );
+  }
+
+  private activeBinding(): DocumentBinding | undefined {
+    const editor = vscode.window.activeTextEditor;
+    return editor ? this.bindings.get(editor.document.uri.toString()) : undefined;
+  }
+
+  private refreshCoEdited(): void {
+    this.coEdited.set(this.activeBinding() !== undefined);
   }
 
   /** A guest's bound editors follow its role (read-only for a viewer). */
@@ -300,6 +328,7 @@ export class CoEditing implements vscode.Disposable {
       this.bindings.set(key, binding);
       this.log.info('co-editing a document', { path, readOnly: shared.readOnly });
       this.refreshReadOnly();
+      this.refreshCoEdited();
       return binding;
     })().finally(() => this.binding.delete(key));
     this.binding.set(key, pending);
@@ -311,6 +340,7 @@ export class CoEditing implements vscode.Disposable {
     if (!binding) return;
     this.bindings.delete(key);
     binding.dispose();
+    this.refreshCoEdited();
   }
 }
 

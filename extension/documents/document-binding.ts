@@ -84,6 +84,19 @@ export class DocumentBinding implements vscode.Disposable {
     return this.sync.whenIdle();
   }
 
+  /**
+   * Undoes our own last edits in the shared text (a peer's stay); the result comes back to this
+   * editor as a remote change. False when there is nothing to undo (or we are a viewer).
+   */
+  undo(): boolean {
+    return this.shared.undo();
+  }
+
+  /** Redoes what {@link undo} took back, the same way. */
+  redo(): boolean {
+    return this.shared.redo();
+  }
+
   /** The owner dispatches this document's change events here. */
   changed(event: vscode.TextDocumentChangeEvent): void {
     const changes = event.contentChanges.map((change) => ({ offset: change.rangeOffset, deleteCount: change.rangeLength, insert: change.text }));
