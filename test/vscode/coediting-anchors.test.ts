@@ -29,15 +29,7 @@ describe('anchored remote cursors', function () {
   let typist: CliGuest | undefined;
   let pia: SessionClient | undefined;
   let piaSync: DocumentSync | undefined;
-  let commandId = 0;
   const events = () => [api.onDidChange, api.testing.onDidRenderDecorations, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
-
-  async function command(line: Record<string, unknown>): Promise<void> {
-    const id = `an${commandId++}`;
-    typist!.send({ ...line, id });
-    const answer = await typist!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
-    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
-  }
 
   /** Pia's cursors as drawn in `document` right now. */
   function drawnCursors(document: vscode.TextDocument): readonly Position[] | undefined {
@@ -102,9 +94,9 @@ describe('anchored remote cursors', function () {
     await cursorsAt(document, [{ line: 1, character: 6 }, { line: 0, character: 2 }], 'Pia\'s cursors drawn where she put them');
 
     // Another participant inserts a line above and text before the cursor on its line.
-    await command({ cmd: 'open', file: FILE });
-    await command({ cmd: 'edit', file: FILE, offset: 0, insert: 'inserted by Cleo\n' });
-    await command({ cmd: 'edit', file: FILE, offset: 'inserted by Cleo\nalpha\n'.length + 'bravo '.length, insert: 'and ' });
+    await typist!.command({ cmd: 'open', file: FILE });
+    await typist!.command({ cmd: 'edit', file: FILE, offset: 0, insert: 'inserted by Cleo\n' });
+    await typist!.command({ cmd: 'edit', file: FILE, offset: 'inserted by Cleo\nalpha\n'.length + 'bravo '.length, insert: 'and ' });
     await cursorsAt(document, [{ line: 2, character: 10 }, { line: 0, character: 2 }], 'the anchored cursor moved with "charlie" after Cleo\'s edits');
     assert.equal(document.lineAt(2).text, 'bravo and charlie');
 
@@ -144,7 +136,7 @@ describe('anchored remote cursors', function () {
     const offset = offsetOfAnchor(shared, presence.selections[0].head.relative!);
     assert.deepEqual(offset === undefined ? undefined : stringPositions(() => shared.text).positionAt(offset), { line, character });
     // Text typed above the host's cursor moves the anchor in Pia's replica, before any new presence.
-    await command({ cmd: 'edit', file: FILE, offset: 0, insert: 'one more line\n' });
+    await typist!.command({ cmd: 'edit', file: FILE, offset: 0, insert: 'one more line\n' });
     await until('Cleo\'s line in Pia\'s replica', () => shared.text.startsWith('one more line\n'), events());
     const moved = offsetOfAnchor(shared, presence.selections[0].head.relative!);
     assert.deepEqual(moved === undefined ? undefined : stringPositions(() => shared.text).positionAt(moved), { line: line + 1, character });

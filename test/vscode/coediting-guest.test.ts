@@ -23,16 +23,7 @@ describe('co-editing as a guest of a CLI host', function () {
   let relay: RunningRelay | undefined;
   let host: CliGuest | undefined;
   let hostFolder: string;
-  let commandId = 0;
   const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
-
-  async function command(line: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const id = `gh${commandId++}`;
-    host!.send({ ...line, id });
-    const answer = await host!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
-    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
-    return answer;
-  }
 
   async function converged(document: vscode.TextDocument, accept: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
@@ -40,10 +31,7 @@ describe('co-editing as a guest of a CLI host', function () {
     while (Date.now() < deadline) {
       await api.testing.coEditing.whenIdle(document.uri);
       const expected = document.getText();
-      const id = `text${commandId++}`;
-      host!.send({ cmd: 'text', file: FILE, id });
-      await host!.waitForOutput((output) => output.event === 'result' && output.id === id, 30_000);
-      const matched = await host!.waitForOutput((output) => output.event === 'text' && output.text === expected, 1_000).then(() => true, () => false);
+      const matched = await host!.hasText(FILE, expected);
       last = expected;
       if (matched && accept(expected)) return expected;
     }
@@ -59,7 +47,7 @@ describe('co-editing as a guest of a CLI host', function () {
     relay = await startRelay();
     host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
     const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
-    await command({ cmd: 'open', file: FILE });
+    await host!.command({ cmd: 'open', file: FILE });
     assert.equal(await vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string), true);
     assert.equal(api.role, 'editor');
   });
@@ -83,7 +71,7 @@ describe('co-editing as a guest of a CLI host', function () {
     assert.equal(document.eol, vscode.EndOfLine.CRLF);
 
     const typing: Promise<unknown>[] = [];
-    for (let i = 0; i < 20; i++) typing.push(command({ cmd: 'edit', file: FILE, offset: 0, insert: i % 5 === 0 ? 'H\n' : 'H' }));
+    for (let i = 0; i < 20; i++) typing.push(host!.command({ cmd: 'edit', file: FILE, offset: 0, insert: i % 5 === 0 ? 'H\n' : 'H' }));
     for (let i = 0; i < 20; i++) {
       for (let attempt = 0; ; attempt++) {
         assert.ok(attempt < 50, 'the editor accepted the keystroke');

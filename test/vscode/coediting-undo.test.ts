@@ -19,17 +19,7 @@ describe('co-editing: undo takes back only one\'s own edits', function () {
   let relay: RunningRelay | undefined;
   let guest: CliGuest | undefined;
   let folder: vscode.Uri;
-  let commandId = 0;
   const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
-
-  /** Sends a CLI command and resolves with its result line (rejects on its error line). */
-  async function command(line: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const id = `undo${commandId++}`;
-    guest!.send({ ...line, id });
-    const answer = await guest!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
-    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
-    return answer;
-  }
 
   /** Resolves once the CLI guest's copy equals the host editor's text and that text is `wanted`. */
   async function converged(document: vscode.TextDocument, wanted: string, timeoutMs = 60_000): Promise<void> {
@@ -38,11 +28,7 @@ describe('co-editing: undo takes back only one\'s own edits', function () {
     while (Date.now() < deadline) {
       await api.testing.coEditing.whenIdle(document.uri);
       const expected = document.getText();
-      const id = `text${commandId++}`;
-      guest!.send({ cmd: 'text', file: FILE, id });
-      await guest!.waitForOutput((output) => output.event === 'result' && output.id === id, 30_000);
-      const matched = await guest!.waitForOutput((output) => output.event === 'text' && output.file === FILE && output.text === expected, 1_000)
-        .then(() => true, () => false);
+      const matched = await guest!.hasText(FILE, expected);
       last = expected;
       if (matched && expected === wanted) return;
     }
@@ -78,7 +64,7 @@ describe('co-editing: undo takes back only one\'s own edits', function () {
   it('pairline.undo removes the editor\'s typing but not the guest\'s insert, everywhere; pairline.redo restores it', async () => {
     const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, ...FILE.split('/')));
     const editor = await vscode.window.showTextDocument(document);
-    await command({ cmd: 'open', file: FILE });
+    await guest!.command({ cmd: 'open', file: FILE });
     await until(`${FILE} bound on the host`, () => api.testing.coEditing.boundPaths.includes(FILE), events());
 
     // Typed here, at the end of the first line (retried if a remote edit got in first).
@@ -89,7 +75,7 @@ describe('co-editing: undo takes back only one\'s own edits', function () {
     assert.ok(typed, 'the editor typed');
     await converged(document, 'base line typed here\n');
     // Then the guest inserts at the start.
-    await command({ cmd: 'edit', file: FILE, offset: 0, insert: 'guest: ' });
+    await guest!.command({ cmd: 'edit', file: FILE, offset: 0, insert: 'guest: ' });
     await converged(document, 'guest: base line typed here\n');
 
     assert.equal(await vscode.commands.executeCommand('pairline.undo'), true, 'there was an edit of ours to undo');

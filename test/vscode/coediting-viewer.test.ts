@@ -22,16 +22,7 @@ describe('co-editing as a guest made a viewer and an editor again', function () 
   let relay: RunningRelay | undefined;
   let host: CliGuest | undefined;
   let hostFolder: string;
-  let commandId = 0;
   const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
-
-  async function command(line: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const id = `vh${commandId++}`;
-    host!.send({ ...line, id });
-    const answer = await host!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
-    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
-    return answer;
-  }
 
   /**
    * Tries to type `letter` at the end of the editor, then lets the host insert a marker and waits
@@ -46,7 +37,7 @@ describe('co-editing as a guest made a viewer and an editor again', function () 
     try {
       const end = document.lineAt(document.lineCount - 1).range.end;
       await editor.edit((builder) => builder.insert(end, letter), { undoStopBefore: false, undoStopAfter: false });
-      await command({ cmd: 'edit', file: FILE, offset: 0, insert: marker });
+      await host!.command({ cmd: 'edit', file: FILE, offset: 0, insert: marker });
       await until(`the host's ${marker} in the guest's editor`, () => document.getText().includes(marker), events());
       return inserted;
     } finally {
@@ -63,7 +54,7 @@ describe('co-editing as a guest made a viewer and an editor again', function () 
     relay = await startRelay();
     host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
     const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
-    await command({ cmd: 'open', file: FILE });
+    await host!.command({ cmd: 'open', file: FILE });
     assert.equal(await vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string), true);
     assert.equal(api.role, 'editor');
   });
@@ -86,7 +77,7 @@ describe('co-editing as a guest made a viewer and an editor again', function () 
     assert.equal(document.isDirty, true, 'unsaved changes: VS Code will not re-read the file');
 
     const me = api.me!.id;
-    await command({ cmd: 'role', participant: me, role: 'viewer' });
+    await host!.command({ cmd: 'role', participant: me, role: 'viewer' });
     await until('the guest is a viewer', () => api.role === 'viewer', events());
     // The read-only state arrives through a command on the active editor: bounded retries.
     let refusedOnce = false;
@@ -95,7 +86,7 @@ describe('co-editing as a guest made a viewer and an editor again', function () 
     assert.equal(await typed(editor, 'W', 'M3'), false, 'and keeps refusing it, while the host\'s edits come in');
     assert.equal(api.heals, 0);
 
-    await command({ cmd: 'role', participant: me, role: 'editor' });
+    await host!.command({ cmd: 'role', participant: me, role: 'editor' });
     await until('the guest is an editor again', () => api.role === 'editor', events());
     let accepted = false;
     for (let attempt = 0; attempt < 20 && !accepted; attempt++) accepted = await typed(editor, `Z${attempt}`, `M4.${attempt}`);
@@ -104,10 +95,7 @@ describe('co-editing as a guest made a viewer and an editor again', function () 
     for (const deadline = Date.now() + 30_000; !same && Date.now() < deadline;) {
       await api.testing.coEditing.whenIdle(document.uri);
       const expected = document.getText();
-      const id = `text${commandId++}`;
-      host!.send({ cmd: 'text', file: FILE, id });
-      await host!.waitForOutput((output) => output.event === 'result' && output.id === id, 30_000);
-      same = await host!.waitForOutput((output) => output.event === 'text' && output.text === expected, 1_000).then(() => true, () => false);
+      same = await host!.hasText(FILE, expected);
     }
     assert.ok(same, 'the host has what the guest typed');
     assert.equal(api.heals, 0);

@@ -18,17 +18,7 @@ describe('co-editing with a CLI guest', function () {
   let relay: RunningRelay | undefined;
   let guest: CliGuest | undefined;
   let folder: vscode.Uri;
-  let commandId = 0;
   const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
-
-  /** Sends a CLI command and resolves with its result line (rejects on its error line). */
-  async function command(line: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const id = `co${commandId++}`;
-    guest!.send({ ...line, id });
-    const answer = await guest!.waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, 30_000);
-    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
-    return answer;
-  }
 
   /** Resolves once the CLI guest's copy of `file` equals the host editor's text and `accept` holds. */
   async function converged(file: string, document: vscode.TextDocument, accept: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
@@ -37,11 +27,7 @@ describe('co-editing with a CLI guest', function () {
     while (Date.now() < deadline) {
       await api.testing.coEditing.whenIdle(document.uri);
       const expected = document.getText();
-      const id = `text${commandId++}`;
-      guest!.send({ cmd: 'text', file, id });
-      await guest!.waitForOutput((output) => output.event === 'result' && output.id === id, 30_000);
-      const matched = await guest!.waitForOutput((output) => output.event === 'text' && output.file === file && output.text === expected, 1_000)
-        .then(() => true, () => false);
+      const matched = await guest!.hasText(file, expected);
       last = expected;
       if (matched && accept(expected)) return expected;
     }
@@ -62,7 +48,7 @@ describe('co-editing with a CLI guest', function () {
   async function openBoth(relative: string): Promise<{ document: vscode.TextDocument; editor: vscode.TextEditor }> {
     const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, ...relative.split('/')));
     const editor = await vscode.window.showTextDocument(document);
-    const opened = await command({ cmd: 'open', file: relative });
+    const opened = await guest!.command({ cmd: 'open', file: relative });
     assert.equal(opened.cmd, 'open');
     await until(`${relative} bound on the host`, () => api.testing.coEditing.boundPaths.includes(relative), events());
     return { document, editor };
@@ -106,7 +92,7 @@ describe('co-editing with a CLI guest', function () {
   it('the editor and the CLI guest type at once (also with two cursors) and converge, with no heal', async () => {
     const { document, editor } = await openBoth('src/coedit.txt');
     const typing: Promise<unknown>[] = [];
-    for (let i = 0; i < 25; i++) typing.push(command({ cmd: 'edit', file: 'src/coedit.txt', offset: 0, insert: `g${i % 10}` }));
+    for (let i = 0; i < 25; i++) typing.push(guest!.command({ cmd: 'edit', file: 'src/coedit.txt', offset: 0, insert: `g${i % 10}` }));
     for (let i = 0; i < 25; i++) {
       // At the end of the last line, and (every fifth time) at two cursors at once.
       const end = () => document.lineAt(document.lineCount - 1).range.end;
@@ -123,7 +109,7 @@ describe('co-editing with a CLI guest', function () {
   it('a CRLF file stays CRLF while both type line breaks', async () => {
     const { document, editor } = await openBoth('src/crlf.txt');
     assert.equal(document.eol, vscode.EndOfLine.CRLF);
-    await command({ cmd: 'edit', file: 'src/crlf.txt', offset: 0, insert: 'from the guest\n' });
+    await guest!.command({ cmd: 'edit', file: 'src/crlf.txt', offset: 0, insert: 'from the guest\n' });
     await type(editor, () => [document.lineAt(document.lineCount - 1).range.end], 'from the host\n');
     const once = (candidate: string, part: string) => candidate.split(part).length === 2;
     const text = await converged('src/crlf.txt', document, (candidate) => once(candidate, 'from the guest') && once(candidate, 'from the host'));
@@ -135,10 +121,10 @@ describe('co-editing with a CLI guest', function () {
 
   it('a save by the guest writes the host\'s file and leaves the host\'s document clean', async () => {
     const { document } = await openBoth('src/coedit.txt');
-    await command({ cmd: 'edit', file: 'src/coedit.txt', offset: 0, insert: 'saved by the guest ' });
+    await guest!.command({ cmd: 'edit', file: 'src/coedit.txt', offset: 0, insert: 'saved by the guest ' });
     const text = await converged('src/coedit.txt', document, (candidate) => candidate.startsWith('saved by the guest ') && candidate.split('saved by the guest').length === 2);
     assert.equal(document.isDirty, true, 'the guest\'s edits are unsaved on the host at first');
-    await command({ cmd: 'save', file: 'src/coedit.txt' });
+    await guest!.command({ cmd: 'save', file: 'src/coedit.txt' });
     assert.equal(await fs.readFile(document.uri.fsPath, 'utf8'), text);
     await until('the host document clean', () => !document.isDirty, events());
     assert.equal(api.heals, 0);

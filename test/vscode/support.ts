@@ -48,6 +48,10 @@ export interface CliGuest {
   readonly output: string[];
   send(command: Record<string, unknown>): void;
   waitForOutput(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends a command with a fresh id; resolves with its `result` line, rejects on its `error` line. */
+  command(line: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Asks for `file`'s text (`{"cmd":"text"}`); true when the CLI's copy is exactly `text`. */
+  hasText(file: string, text: string): Promise<boolean>;
   stop(): Promise<void>;
   /** SIGKILL, as a crash or a dropped laptop would; resolves once the process is gone. */
   kill(): Promise<void>;
@@ -95,29 +99,43 @@ export function startCli(args: string[]): CliGuest {
   });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => output.push(`stderr: ${chunk.trimEnd()}`));
+  let nextId = 0;
+  const send = (command: Record<string, unknown>): void => {
+    child.stdin?.write(`${JSON.stringify(command)}\n`);
+  };
+  const waitForOutput = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = parsed.find(predicate);
+        if (found) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`the CLI guest did not print the expected line within ${timeoutMs} ms; output: ${output.slice(-10).join(' | ')}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  const command = async (line: Record<string, unknown>, timeoutMs = 30_000): Promise<Record<string, unknown>> => {
+    const id = `c${nextId++}`;
+    send({ ...line, id });
+    const answer = await waitForOutput((output) => (output.event === 'result' || output.event === 'error') && output.id === id, timeoutMs);
+    if (answer.event === 'error') throw new Error(`${String(line.cmd)} failed: ${String(answer.code)}: ${String(answer.message)}`);
+    return answer;
+  };
   return {
     pid: child.pid,
     output,
-    send(command) {
-      child.stdin?.write(`${JSON.stringify(command)}\n`);
-    },
-    waitForOutput(predicate, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = parsed.find(predicate);
-          if (found) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(found);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`the CLI guest did not print the expected line within ${timeoutMs} ms; output: ${output.slice(-10).join(' | ')}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+    send,
+    waitForOutput,
+    command,
+    async hasText(file, text) {
+      await command({ cmd: 'text', file });
+      return waitForOutput((output) => output.event === 'text' && output.file === file && output.text === text, 1_000).then(() => true, () => false);
     },
     async kill() {
       if (exited) return;
