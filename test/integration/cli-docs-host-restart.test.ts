@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CliProcess } from '../support/cli-process';
+import { CliProcess, CliProcesses } from '../support/cli-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 async function textOf(participant: CliProcess, file: string): Promise<string> {
@@ -37,7 +37,7 @@ describe('pairline CLI host restart keeps every edit', function () {
   let relay: RunningRelay | undefined;
   let folder: string;
   let stateDirectory: string;
-  const processes: CliProcess[] = [];
+  const processes = new CliProcesses();
 
   beforeEach(() => {
     folder = mkdtempSync(path.join(tmpdir(), 'pairline-restart-folder-'));
@@ -45,30 +45,21 @@ describe('pairline CLI host restart keeps every edit', function () {
   });
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) {
-      child.kill();
-      await child.exited;
-    }
+    await processes.stopAll();
     await relay?.stop();
     relay = undefined;
     rmSync(folder, { recursive: true, force: true });
     rmSync(stateDirectory, { recursive: true, force: true });
   });
 
-  function cli(args: string[]): CliProcess {
-    const child = new CliProcess(args);
-    processes.push(child);
-    return child;
-  }
-
   it('a host killed with -9 and started again with its state file merges every edit once', async () => {
     writeFileSync(path.join(folder, 'notes.txt'), 'base\n');
     relay = await startRelay();
     const stateFile = path.join(stateDirectory, 'host.json');
     const hostArgs = ['host', '--relay', relay.url, '--name', 'Hana', '--folder', folder, '--state-file', stateFile];
-    const host = cli(hostArgs);
+    const host = processes.start(hostArgs);
     const invite = await host.waitFor((event) => event.event === 'invite', 'the invite link');
-    const guest = cli(['join', String(invite.link), '--name', 'Gus']);
+    const guest = processes.start(['join', String(invite.link), '--name', 'Gus']);
     await guest.waitFor((event) => event.event === 'joined', 'the guest joined');
     await host.command({ cmd: 'open', file: 'notes.txt' });
     await guest.command({ cmd: 'open', file: 'notes.txt' });
@@ -94,7 +85,7 @@ describe('pairline CLI host restart keeps every edit', function () {
     const length = (await textOf(guest, 'notes.txt')).length;
     await guest.command({ cmd: 'edit', file: 'notes.txt', offset: length, insert: '<g3>\n' });
 
-    const restarted = cli(hostArgs);
+    const restarted = processes.start(hostArgs);
     await restarted.waitFor((event) => event.event === 'joined', 'the restarted host back in its session');
     await restarted.command({ cmd: 'open', file: 'notes.txt' });
     const markers = ['<g1>', '<h1>', '<g-flight>', '<h-flight>', '<g2>', '<g3>', 'base'];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CliProcess } from '../support/cli-process';
+import { CliProcess, CliProcesses } from '../support/cli-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 /** The participant's text of `file`, asserting that no heal was ever needed. */
@@ -36,33 +36,24 @@ describe('pairline CLI co-editing through the real relay', function () {
   this.timeout(60_000);
   let relay: RunningRelay | undefined;
   let folder: string;
-  const processes: CliProcess[] = [];
+  const processes = new CliProcesses();
 
   beforeEach(() => {
     folder = mkdtempSync(path.join(tmpdir(), 'pairline-cli-docs-'));
   });
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) {
-      child.kill();
-      await child.exited;
-    }
+    await processes.stopAll();
     await relay?.stop();
     relay = undefined;
     rmSync(folder, { recursive: true, force: true });
   });
 
-  function cli(args: string[]): CliProcess {
-    const child = new CliProcess(args);
-    processes.push(child);
-    return child;
-  }
-
   async function pair(): Promise<{ host: CliProcess; guest: CliProcess }> {
     relay ??= await startRelay();
-    const host = cli(['host', '--relay', relay.url, '--name', 'Hana', '--folder', folder]);
+    const host = processes.start(['host', '--relay', relay.url, '--name', 'Hana', '--folder', folder]);
     const invite = await host.waitFor((event) => event.event === 'invite', 'the invite link');
-    const guest = cli(['join', String(invite.link), '--name', 'Gus']);
+    const guest = processes.start(['join', String(invite.link), '--name', 'Gus']);
     await guest.waitFor((event) => event.event === 'joined', 'the guest joined');
     return { host, guest };
   }
@@ -122,9 +113,9 @@ describe('pairline CLI co-editing through the real relay', function () {
   it('a viewer cannot edit: refused locally, nothing reaches the host', async () => {
     writeFileSync(path.join(folder, 'read.txt'), 'read only');
     relay = await startRelay();
-    const host = cli(['host', '--relay', relay.url, '--name', 'Hana', '--folder', folder, '--role', 'viewer']);
+    const host = processes.start(['host', '--relay', relay.url, '--name', 'Hana', '--folder', folder, '--role', 'viewer']);
     const invite = await host.waitFor((event) => event.event === 'invite', 'the invite link');
-    const viewer = cli(['join', String(invite.link), '--name', 'Vic']);
+    const viewer = processes.start(['join', String(invite.link), '--name', 'Vic']);
     await viewer.waitFor((event) => event.event === 'joined', 'the viewer joined');
     await host.command({ cmd: 'open', file: 'read.txt' });
     await viewer.command({ cmd: 'open', file: 'read.txt' });

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CliProcess, isEvent } from '../support/cli-process';
+import { CliProcess, CliProcesses, isEvent } from '../support/cli-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 describe('pairline CLI file sharing', function () {
   this.timeout(90_000);
   let relay: RunningRelay | undefined;
   let folder: string;
-  const processes: CliProcess[] = [];
+  const processes = new CliProcesses();
 
   beforeEach(async () => {
     folder = mkdtempSync(path.join(tmpdir(), 'pairline-cli-files-'));
@@ -26,17 +26,15 @@ describe('pairline CLI file sharing', function () {
   });
 
   afterEach(async () => {
-    await Promise.all(processes.splice(0).map((child) => child.stop()));
+    await processes.stopAll();
     await relay?.stop();
     rmSync(folder, { recursive: true, force: true });
   });
 
   async function hostAndGuest(): Promise<{ host: CliProcess; guest: CliProcess }> {
-    const host = new CliProcess(['host', '--relay', relay!.url, '--name', 'Host', '--folder', folder]);
-    processes.push(host);
+    const host = processes.start(['host', '--relay', relay!.url, '--name', 'Host', '--folder', folder]);
     const invite = await host.waitFor(isEvent('invite'), 'the invite link', { timeoutMs: 30_000 });
-    const guest = new CliProcess(['join', String(invite.link), '--name', 'Guest']);
-    processes.push(guest);
+    const guest = processes.start(['join', String(invite.link), '--name', 'Guest']);
     await guest.waitFor(isEvent('joined'), 'the guest joined', { timeoutMs: 30_000 });
     return { host, guest };
   }

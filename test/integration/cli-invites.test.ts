@@ -6,35 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import { CloseCode, parseInviteLink } from '../../protocol';
-import { CliProcess, isEvent } from '../support/cli-process';
+import { CliProcess, CliProcesses, isEvent } from '../support/cli-process';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
 describe('pairline CLI invite commands against the real relay', function () {
   this.timeout(40_000);
   let relay: RunningRelay | undefined;
-  const processes: CliProcess[] = [];
-
-  function cli(args: string[]): CliProcess {
-    const child = new CliProcess(args);
-    processes.push(child);
-    return child;
-  }
+  const processes = new CliProcesses();
 
   async function joined(link: string, name: string): Promise<{ guest: CliProcess; role: unknown }> {
-    const guest = cli(['join', link, '--name', name]);
+    const guest = processes.start(['join', link, '--name', name]);
     const event = await guest.waitFor(isEvent('joined'), `${name} joined`);
     return { guest, role: event.role };
   }
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) await child.stop();
+    await processes.stopAll();
     await relay?.stop();
     relay = undefined;
   });
 
   it('makes a viewer link, rotates the main link, refuses the old one and keeps the guest already in', async () => {
     relay = await startRelay();
-    const host = cli(['host', '--relay', relay.url, '--name', 'Hana']);
+    const host = processes.start(['host', '--relay', relay.url, '--name', 'Hana']);
     const oldLink = String((await host.waitFor(isEvent('invite'), 'the invite link')).link);
     const early = await joined(oldLink, 'Gus');
     assert.equal(early.role, 'editor');
@@ -53,12 +47,12 @@ describe('pairline CLI invite commands against the real relay', function () {
     const status = await host.command({ cmd: 'status' });
     assert.equal(status.inviteLink, newLink);
 
-    const late = cli(['join', oldLink, '--name', 'Olga']);
+    const late = processes.start(['join', oldLink, '--name', 'Olga']);
     const ended = await late.waitFor(isEvent('error', { code: 'ended' }), 'the old link to be refused');
     assert.equal(ended.closeCode, CloseCode.Unauthorized);
     assert.match(String(ended.message), /host has replaced it/);
     assert.equal(await late.exited, 1);
-    const viewerAgain = cli(['join', viewerLink, '--name', 'Vic']);
+    const viewerAgain = processes.start(['join', viewerLink, '--name', 'Vic']);
     await viewerAgain.waitFor(isEvent('error', { code: 'ended', closeCode: CloseCode.Unauthorized }), 'the viewer link to be refused after the rotation');
 
     assert.equal((await joined(newLink, 'Nina')).role, 'editor');
@@ -68,7 +62,7 @@ describe('pairline CLI invite commands against the real relay', function () {
 
   it('answers a guest\'s invite commands with not-host and a bad expiry with bad-command', async () => {
     relay = await startRelay();
-    const host = cli(['host', '--relay', relay.url, '--name', 'Hana']);
+    const host = processes.start(['host', '--relay', relay.url, '--name', 'Hana']);
     const link = String((await host.waitFor(isEvent('invite'), 'the invite link')).link);
     await assert.rejects(host.command({ cmd: 'invite', expiresInMinutes: 0 }), /bad-command/);
     await assert.rejects(host.command({ cmd: 'invite', role: 'host' }), /bad-command/);
@@ -79,9 +73,9 @@ describe('pairline CLI invite commands against the real relay', function () {
 
   it('join refuses a link whose expiry hint has passed, before connecting', async () => {
     relay = await startRelay();
-    const host = cli(['host', '--relay', relay.url, '--name', 'Hana']);
+    const host = processes.start(['host', '--relay', relay.url, '--name', 'Hana']);
     const link = String((await host.waitFor(isEvent('invite'), 'the invite link')).link);
-    const expired = cli(['join', `${link}&e=1700000000000`, '--name', 'Late']);
+    const expired = processes.start(['join', `${link}&e=1700000000000`, '--name', 'Late']);
     const error = await expired.waitFor(isEvent('error', { code: 'invite-expired' }), 'the expired-link error');
     assert.match(String(error.message), /expired at 2023-11-14T22:13:20\.000Z\. Ask the host for a new one/);
     assert.equal(await expired.exited, 1);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CliProcess, isEvent, type CliEvent } from '../support/cli-process';
+import { CliProcess, CliProcesses, isEvent, type CliEvent } from '../support/cli-process';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
@@ -15,24 +15,17 @@ function youOf(event: CliEvent): string {
   return String((event.you as { id: string }).id);
 }
 
-
 describe('pairline CLI against the real relay', function () {
   this.timeout(40_000);
   let relay: RunningRelay | undefined;
-  const processes: CliProcess[] = [];
-
-  function cli(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
-    const child = new CliProcess(args, env);
-    processes.push(child);
-    return child;
-  }
+  const processes = new CliProcesses();
 
   async function hostAndGuest(): Promise<{ host: CliProcess; guest: CliProcess; hostId: string; guestId: string }> {
     relay ??= await startRelay();
-    const host = cli(['host', '--relay', relay.url, '--name', 'Hana']);
+    const host = processes.start(['host', '--relay', relay.url, '--name', 'Hana']);
     const invite = await host.waitFor(isEvent('invite'), 'the invite link');
     const hostJoined = await host.waitFor(isEvent('joined'), 'the host joined event');
-    const guest = cli(['join', String(invite.link), '--name', 'Gus']);
+    const guest = processes.start(['join', String(invite.link), '--name', 'Gus']);
     const guestJoined = await guest.waitFor(isEvent('joined'), 'the guest joined event');
     await host.waitFor((event) => event.event === 'roster' && event.change === 'joined', 'the guest on the host roster');
     return { host, guest, hostId: String((hostJoined.you as { id: string }).id), guestId: String((guestJoined.you as { id: string }).id) };
@@ -51,10 +44,7 @@ describe('pairline CLI against the real relay', function () {
   }
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) {
-      child.kill();
-      await child.exited;
-    }
+    await processes.stopAll();
     await relay?.stop();
     relay = undefined;
   });
@@ -112,13 +102,13 @@ describe('pairline CLI against the real relay', function () {
       const stateFile = path.join(folder, 'guest.json');
       const invite = host.events.find(isEvent('invite'))!;
       await guest.stop();
-      const first = cli(['join', String(invite.link), '--name', 'Gus', '--state-file', stateFile]);
+      const first = processes.start(['join', String(invite.link), '--name', 'Gus', '--state-file', stateFile]);
       const firstId = youOf(await first.waitFor(isEvent('joined'), 'the first run joined'));
       assert.notEqual(firstId, guestId, 'a fresh join without state gets a new id');
       assert.equal(statSync(stateFile).mode & 0o777, 0o600);
       await first.stop();
       const mark = host.events.length;
-      const second = cli(['join', String(invite.link), '--name', 'Gus', '--state-file', stateFile]);
+      const second = processes.start(['join', String(invite.link), '--name', 'Gus', '--state-file', stateFile]);
       const joined = await second.waitFor(isEvent('joined'), 'the second run joined');
       assert.equal(youOf(joined), firstId);
       assert.equal(joined.resumed, true);
@@ -133,10 +123,10 @@ describe('pairline CLI against the real relay', function () {
 
   it('a refused invite ends with an error event and a non-zero exit', async () => {
     relay = await startRelay();
-    const host = cli(['host', '--relay', relay.url, '--name', 'Hana']);
+    const host = processes.start(['host', '--relay', relay.url, '--name', 'Hana']);
     const invite = await host.waitFor(isEvent('invite'), 'the invite link');
     const forged = String(invite.link).replace(/#s=[^&]+/, `#s=${'x'.repeat(43)}`);
-    const guest = cli(['join', forged, '--name', 'Mallory']);
+    const guest = processes.start(['join', forged, '--name', 'Mallory']);
     const error = await guest.waitFor(isEvent('error', { code: 'ended' }), 'the error event');
     assert.equal(error.closeCode, 4401);
     assert.match(String(error.message), /invite/);
@@ -148,16 +138,10 @@ describe('pairline CLI: chaos proxy and access tokens', function () {
   this.timeout(40_000);
   let relay: RunningRelay | undefined;
   let proxy: ChaosProxy | undefined;
-  const processes: CliProcess[] = [];
-
-  function cli(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
-    const child = new CliProcess(args, env);
-    processes.push(child);
-    return child;
-  }
+  const processes = new CliProcesses();
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) await child.stop();
+    await processes.stopAll();
     await proxy?.close();
     proxy = undefined;
     await relay?.stop();
@@ -173,11 +157,11 @@ describe('pairline CLI: chaos proxy and access tokens', function () {
   it('survives a half-open link and a cut link: same ids, presence again, every state change reported', async () => {
     relay = await startRelay();
     proxy = await startChaosProxy(relay.port);
-    const host = cli(['host', '--relay', proxy.url, '--name', 'Hana']);
+    const host = processes.start(['host', '--relay', proxy.url, '--name', 'Hana']);
     const invite = await host.waitFor(isEvent('invite'), 'the invite link');
     const hostId = youOf(await host.waitFor(isEvent('joined'), 'host joined'));
     // The guest goes straight to the relay; only the host's link suffers.
-    const guest = cli(['join', String(invite.link).replace(proxy.url, relay.url), '--name', 'Gus']);
+    const guest = processes.start(['join', String(invite.link).replace(proxy.url, relay.url), '--name', 'Gus']);
     const guestId = youOf(await guest.waitFor(isEvent('joined'), 'guest joined'));
     await host.waitFor(isEvent('rtt'), 'a round-trip measurement');
     await presenceReaches(host, guest, 'one.ts');
@@ -208,9 +192,9 @@ describe('pairline CLI: chaos proxy and access tokens', function () {
 
   it('a relay in token mode: the right token gets in, a wrong one ends with exit 1 and a sentence', async () => {
     relay = await startRelay({ args: ['--auth', 'token'], env: { PAIRLINE_TOKENS: 'team-token-1234567890' } });
-    const good = cli(['host', '--relay', relay.url, '--name', 'Hana'], { PAIRLINE_TOKEN: 'team-token-1234567890' });
+    const good = processes.start(['host', '--relay', relay.url, '--name', 'Hana'], { PAIRLINE_TOKEN: 'team-token-1234567890' });
     await good.waitFor(isEvent('invite'), 'the invite with a good token');
-    const bad = cli(['host', '--relay', relay.url, '--name', 'Mallory', '--token', 'wrong-token-000000000']);
+    const bad = processes.start(['host', '--relay', relay.url, '--name', 'Mallory', '--token', 'wrong-token-000000000']);
     const error = await bad.waitFor(isEvent('error', { code: 'ended' }), 'the refusal');
     assert.equal(error.closeCode, 4401);
     assert.match(String(error.message), /refused the access token/);

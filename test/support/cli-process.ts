@@ -86,6 +86,21 @@ export class CliProcess {
   }
 }
 
+/** The CLI processes a test started; its afterEach stops them all (by pid), also after a failure. */
+export class CliProcesses {
+  private readonly running: CliProcess[] = [];
+
+  start(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
+    const child = new CliProcess(args, env);
+    this.running.push(child);
+    return child;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running.splice(0).map((child) => child.stop()));
+  }
+}
+
 /** Matches an event by name and exact field values. */
 export const isEvent = (name: string, fields: Record<string, unknown> = {}) => (event: CliEvent): boolean =>
   event.event === name && Object.entries(fields).every(([key, value]) => event[key] === value);
