@@ -6,7 +6,9 @@
  *
  * Runs per CI: 200 with cut and blackholed links plus 100 with a relay restart (each run is
  * about half a second to a second of real reconnects). More: FC_NUM_RUNS_RELAY=N, or DOCS_LONG=1
- * (`npm run test:long`) for 2000 + 1000. Reproduce with FC_SEED=<seed printed on failure>.
+ * (`npm run test:long`) for 2000 + 1000. Reproduce with FC_SEED=<seed printed on failure>; add
+ * FC_SHRINK=1 to shrink the counterexample (off by default: every failing attempt through a real
+ * relay waits out its timeouts, so shrinking can take longer than the whole suite may).
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
@@ -25,6 +27,8 @@ const LONG = process.env.DOCS_LONG === '1';
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS_RELAY ?? (LONG ? 2000 : 200));
 const RESTART_RUNS = Math.max(1, Math.ceil(NUM_RUNS / 2));
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
+/** Mocha's limit for each property; the property stops itself a minute before it (see runOptions). */
+const TEST_TIMEOUT_MS = LONG ? 0 : 600_000;
 /** Short timings so a dead link takes a second, not twenty. */
 const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
 const MARKER = /⟦\d+⟧/g;
@@ -54,7 +58,9 @@ const actions = fc.array(fc.oneof(
 const initialText = fc.constantFrom('', 'shared\r\ntext 😀\r\n', 'line\n'.repeat(2000));
 
 interface Participant {
+  readonly name: string;
   readonly client: SessionClient;
+  readonly clientLogger: RecordingLogger;
   readonly sync: DocumentSync;
   readonly proxy: ChaosProxy;
   readonly logger: RecordingLogger;
@@ -81,6 +87,21 @@ function safeDeleteRange(text: string, start: number, end: number): [number, num
   return end > start ? [start, end] : undefined;
 }
 
+/**
+ * fast-check options for a property through the real relay. A property must end before mocha's
+ * timeout: mocha does not stop a timed-out test, so its runs would go on in the background and
+ * dispose the next test's clients. Running out of time counts as a failure (fewer runs than
+ * promised), and the first failing run is reported as it is, unless FC_SHRINK=1.
+ */
+function runOptions(numRuns: number): fc.Parameters<unknown> {
+  return {
+    numRuns,
+    endOnFailure: process.env.FC_SHRINK !== '1',
+    ...(SEED !== undefined ? { seed: SEED } : {}),
+    ...(TEST_TIMEOUT_MS > 0 ? { plugins: [fc.interruptAfterTimeLimit(TEST_TIMEOUT_MS - 60_000, { failOnInterrupt: true })] } : {}),
+  };
+}
+
 /** Checks `condition` now and every 50 ms until it holds or `timeoutMs` passed. */
 async function eventually(condition: () => boolean, what: () => string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -91,7 +112,7 @@ async function eventually(condition: () => boolean, what: () => string, timeoutM
 }
 
 describe('document sync through the real relay', function () {
-  this.timeout(LONG ? 0 : 600_000);
+  this.timeout(TEST_TIMEOUT_MS);
   let relay: RunningRelay | undefined;
   const proxies: ChaosProxy[] = [];
   const participants: Participant[] = [];
@@ -116,16 +137,17 @@ describe('document sync through the real relay', function () {
     const make = async (name: string, mode: ConstructorParameters<typeof SessionClient>[0]['mode']): Promise<Participant> => {
       const proxy = await startChaosProxy(relay!.port);
       proxies.push(proxy);
+      const clientLogger = new RecordingLogger();
       const client = new SessionClient({
         relay: proxy.url, name, mode, transport: new WebSocketTransport({ handshakeTimeoutMs: 1_000, closeTimeoutMs: 200 }),
-        clock: systemClock, random: Math.random, logger: new RecordingLogger(), options: FAST,
+        clock: systemClock, random: Math.random, logger: clientLogger, options: FAST,
       });
       const logger = new RecordingLogger();
       const sync = new DocumentSync({
         client, clock: systemClock, logger, limits: { hashIntervalMs: 300, openTimeoutMs: 10_000 },
         ...(mode.type === 'host' ? { source } : {}),
       });
-      const participant: Participant = { client, sync, proxy, logger };
+      const participant: Participant = { name, client, clientLogger, sync, proxy, logger };
       participants.push(participant);
       return participant;
     };
@@ -187,13 +209,25 @@ describe('document sync through the real relay', function () {
     }
   }
 
+  /** What each client and the relay logged last: a failure on a CI machine must say why. */
+  function diagnosis(all: Participant[]): string {
+    const show = (line: RecordingLogger['lines'][number]): string => `    ${line.level} ${line.message} ${JSON.stringify(line.fields ?? {})}`;
+    const clients = all.map((participant) => [
+      `  ${participant.name} (${participant.client.state}):`,
+      ...participant.clientLogger.lines.slice(-12).map(show),
+      ...participant.logger.lines.filter((line) => line.level === 'warn' || line.level === 'error').slice(-5).map(show),
+    ].join('\n'));
+    const relayTail = (relay?.logs ?? []).slice(-15).map(({ service: _service, version: _version, level: _level, ...line }) => `    ${JSON.stringify(line)}`);
+    return ['', ...clients, '  relay:', ...relayTail].join('\n');
+  }
+
   async function healAndCheck(all: Participant[], markers: string[]): Promise<void> {
     for (const participant of all) participant.proxy.blackhole(false);
-    await eventually(() => all.every((participant) => participant.client.state === 'connected'), () => `everyone connected (${all.map((p) => p.client.state).join(', ')})`);
+    await eventually(() => all.every((participant) => participant.client.state === 'connected'), () => `everyone connected (${all.map((p) => p.client.state).join(', ')})${diagnosis(all)}`);
     const texts = (): string[] => all.map((participant) => participant.doc!.text);
     await eventually(
       () => new Set(texts()).size === 1 && new Set(all.map((participant) => stateDigest(participant.doc!.yDoc))).size === 1,
-      () => `convergence; lengths ${texts().map((text) => text.length).join(', ')}`,
+      () => `convergence; lengths ${texts().map((text) => text.length).join(', ')}${diagnosis(all)}`,
     );
     const text = texts()[0];
     for (const marker of markers) assert.equal(text.split(marker).length - 1, 1, `insert ${marker} is present exactly once`);
@@ -224,7 +258,7 @@ describe('document sync through the real relay', function () {
       } finally {
         await cleanupSession();
       }
-    }), { numRuns: NUM_RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) });
+    }), runOptions(NUM_RUNS));
   });
 
   it(`converges when the relay is killed and restarted in the middle of concurrent edits (${RESTART_RUNS} runs)`, async () => {
@@ -237,6 +271,6 @@ describe('document sync through the real relay', function () {
       } finally {
         await cleanupSession();
       }
-    }), { numRuns: RESTART_RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) });
+    }), runOptions(RESTART_RUNS));
   });
 });
