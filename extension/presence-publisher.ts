@@ -48,6 +48,11 @@ export class PresencePublisher implements vscode.Disposable {
       sessions.onDidChangeState((change) => {
         if (change.state === 'connected' && change.previous !== 'connected') this.publish();
       }),
+      // The file in front of us just became co-edited: peers get our cursor anchored now, not
+      // only after our next selection change (until then they had line/character alone).
+      coEditing.onDidBind((document) => {
+        if (document === vscode.window.activeTextEditor?.document) this.publish();
+      }),
     ];
   }
 

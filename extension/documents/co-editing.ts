@@ -49,6 +49,12 @@ export class CoEditing implements vscode.Disposable {
   private readonly documentStore: FileDocumentStateStore | undefined;
   /** True while the active editor's document is bound: the undo keys then run our own undo. */
   private readonly coEdited = new ContextKey<boolean>('pairline.coEdited');
+  private readonly boundEmitter = new vscode.EventEmitter<vscode.TextDocument>();
+  /**
+   * A document became co-edited here. Its editor may have been active long before (the host's
+   * file, bound when a guest opened it): cursors published from now on can carry anchors.
+   */
+  readonly onDidBind: vscode.Event<vscode.TextDocument> = this.boundEmitter.event;
 
   constructor(
     private readonly sessions: SessionManager,
@@ -118,6 +124,7 @@ export class CoEditing implements vscode.Disposable {
     this.coEdited.set(false);
     this.watchClient(undefined);
     for (const subscription of this.subscriptions) subscription.dispose();
+    this.boundEmitter.dispose();
     this.documentStore?.close();
   }
 
@@ -329,6 +336,7 @@ export class CoEditing implements vscode.Disposable {
       this.log.info('co-editing a document', { path, readOnly: shared.readOnly });
       this.refreshReadOnly();
       this.refreshCoEdited();
+      this.boundEmitter.fire(document);
       return binding;
     })().finally(() => this.binding.delete(key));
     this.binding.set(key, pending);

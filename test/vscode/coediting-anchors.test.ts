@@ -36,6 +36,28 @@ describe('anchored remote cursors', function () {
     return api.testing.decorations.find((drawn) => drawn.name === 'Pia the pointer' && drawn.uri === document.uri.toString())?.cursors;
   }
 
+  /** The next presence of the host that `matches`, as Pia receives it. */
+  function hostPresence(matches: (presence: PresencePayload) => boolean, what: string): Promise<PresencePayload> {
+    return new Promise<PresencePayload>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        subscription.dispose();
+        reject(new Error(`Pia got no presence of the host ${what} within 30 s`));
+      }, 30_000);
+      const subscription = pia!.onDidReceivePresence(({ from, presence }) => {
+        if (from.role !== 'host' || !matches(presence)) return;
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(presence);
+      });
+    });
+  }
+
+  /** Whether `presence` puts its first cursor in `file` at `at`, with an anchor (`anchored`) or without. */
+  function cursorIn(presence: PresencePayload, file: string, at: Position, anchored: boolean): boolean {
+    const head = presence.selections[0]?.head;
+    return presence.file === file && head?.line === at.line && head.character === at.character && (head.relative !== undefined) === anchored;
+  }
+
   async function cursorsAt(document: vscode.TextDocument, expected: Position[], what: string): Promise<void> {
     await until(what, () => JSON.stringify(drawnCursors(document)) === JSON.stringify(expected), events(), 30_000)
       .catch((error: Error) => {
@@ -117,19 +139,7 @@ describe('anchored remote cursors', function () {
     await until(`${FILE} bound on the host`, () => api.testing.coEditing.boundPaths.includes(FILE), events());
     const line = document.lineCount - 2;
     const character = 3;
-    const received = new Promise<PresencePayload>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        subscription.dispose();
-        reject(new Error('Pia got no anchored presence of the host at the new cursor within 30 s'));
-      }, 30_000);
-      const subscription = pia!.onDidReceivePresence(({ from, presence }) => {
-        const head = presence.selections[0]?.head;
-        if (from.role !== 'host' || presence.file !== FILE || head?.line !== line || head.character !== character || !head.relative) return;
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve(presence);
-      });
-    });
+    const received = hostPresence((presence) => cursorIn(presence, FILE, { line, character }, true), 'anchored at the new cursor');
     editor.selection = new vscode.Selection(line, character, line, character);
     const presence = await received;
     await until('Pia\'s replica caught up', () => shared.text === document.getText(), events());
@@ -140,5 +150,26 @@ describe('anchored remote cursors', function () {
     await until('Cleo\'s line in Pia\'s replica', () => shared.text.startsWith('one more line\n'), events());
     const moved = offsetOfAnchor(shared, presence.selections[0].head.relative!);
     assert.deepEqual(moved === undefined ? undefined : stringPositions(() => shared.text).positionAt(moved), { line: line + 1, character });
+  });
+
+  it('the host\'s cursor gets its anchor once a guest opens the host\'s file, without the host moving it', async () => {
+    const file = 'src/opened-later.txt';
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, ...file.split('/'));
+    await fs.writeFile(uri.fsPath, 'one\ntwo three\nfour\n');
+    const at = { line: 1, character: 4 };
+    // Nobody co-edits the file yet: the host's cursor in it goes out as line/character only.
+    const plain = hostPresence((presence) => cursorIn(presence, file, at, false), `in ${file} without an anchor`);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    editor.selection = new vscode.Selection(at.line, at.character, at.line, at.character);
+    await plain;
+    assert.ok(!api.testing.coEditing.boundPaths.includes(file), `${file} is not co-edited before Pia opens it`);
+
+    const anchored = hostPresence((presence) => cursorIn(presence, file, at, true), `in ${file} with an anchor`);
+    const shared: SharedDocument = await piaSync!.open(file);
+    const presence = await anchored;
+    const offset = offsetOfAnchor(shared, presence.selections[0].head.relative!);
+    assert.deepEqual(offset === undefined ? undefined : stringPositions(() => shared.text).positionAt(offset), at);
+    assert.deepEqual(editor.selection.active, new vscode.Position(at.line, at.character), 'the host did not move its cursor');
   });
 });
