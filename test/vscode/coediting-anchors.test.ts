@@ -18,14 +18,13 @@ import { SessionClient } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
 import { parseInviteLink, type Position, type PresencePayload } from '../../protocol';
 import type { PairlineApi } from '../../extension/api';
-import { startRelay, type RunningRelay } from '../support/relay-process';
-import { pairline, startCliGuest, until, type CliGuest } from './support';
+import { hostSessionWithCliGuest, pairline, until, type CliGuest, type HostedSession } from './support';
 
 const FILE = 'src/anchored.txt';
 
 describe('anchored remote cursors', function () {
   let api: PairlineApi;
-  let relay: RunningRelay | undefined;
+  let session: HostedSession | undefined;
   let typist: CliGuest | undefined;
   let pia: SessionClient | undefined;
   let piaSync: DocumentSync | undefined;
@@ -70,13 +69,9 @@ describe('anchored remote cursors', function () {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     assert.ok(folder, 'the test workspace is open');
     await fs.writeFile(vscode.Uri.joinPath(folder, ...FILE.split('/')).fsPath, 'alpha\nbravo charlie\ndelta\n');
-    relay = await startRelay();
-    await vscode.workspace.getConfiguration('pairline').update('relayUrl', relay.url, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('pairline').update('approval', 'auto', vscode.ConfigurationTarget.Global);
-    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
-    await vscode.commands.executeCommand('pairline.startSession');
-    assert.ok(api.inviteLink, 'the host has an invite link');
-    const invite = parseInviteLink(api.inviteLink);
+    session = await hostSessionWithCliGuest(api, 'Cleo the typist');
+    typist = session.guest;
+    const invite = parseInviteLink(session.inviteLink);
     assert.ok(invite.ok, 'the invite link parses');
     pia = new SessionClient({
       relay: invite.invite.relay, name: 'Pia the pointer', mode: { type: 'guest', invite: invite.invite },
@@ -85,20 +80,13 @@ describe('anchored remote cursors', function () {
     });
     piaSync = new DocumentSync({ client: pia, clock: systemClock, logger: silentLogger });
     await pia.start();
-    typist = startCliGuest(api.inviteLink, 'Cleo the typist');
-    await typist.waitForOutput((output) => output.event === 'joined', 45_000);
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     piaSync?.dispose();
     await pia?.leave().catch(() => undefined);
     pia?.dispose();
-    if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
-    await typist?.stop();
-    await relay?.stop();
-    await vscode.workspace.getConfiguration('pairline').update('relayUrl', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('pairline').update('approval', undefined, vscode.ConfigurationTarget.Global);
+    await session?.stop();
   });
 
   it('a peer\'s cursor stays on its character while others insert text before it', async () => {

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 import type { PairlineApi } from '../../extension/api';
 import { authorityOf, PAIRLINE_SCHEME } from '../../extension/workspace/remote-paths';
-import { pairline, startCliHost, until, type CliGuest } from './support';
+import { convergedWith, pairline, startCliHost, until, type CliGuest } from './support';
 
 const FILE = 'src/guest-coedit.txt';
 const INITIAL = 'one\r\ntwo\r\nthree\r\n';
@@ -25,18 +25,7 @@ describe('co-editing as a guest of a CLI host', function () {
   let hostFolder: string;
   const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
 
-  async function converged(document: vscode.TextDocument, accept: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      await api.testing.coEditing.whenIdle(document.uri);
-      const expected = document.getText();
-      const matched = await host!.hasText(FILE, expected);
-      last = expected;
-      if (matched && accept(expected)) return expected;
-    }
-    throw new Error(`the guest editor and the CLI host did not converge; guest text: ${JSON.stringify(last)}`);
-  }
+  const converged = (document: vscode.TextDocument, accept: (text: string) => boolean) => convergedWith(api, host!, FILE, document, accept);
 
   before(async () => {
     api = await pairline();

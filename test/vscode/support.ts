@@ -1,7 +1,9 @@
-/** Helpers for suites running inside the extension host: the extension's API, bounded waits, the CLI guest. */
+/** Helpers for suites running inside the extension host: the extension's API, bounded waits, the CLI participant, a hosted session with a CLI guest, convergence and typing. */
+import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { PairlineApi } from '../../extension/api';
+import { startRelay, type RunningRelay } from '../support/relay-process';
 
 export const EXTENSION_ID = 'pairline.pairline';
 
@@ -157,4 +159,78 @@ export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run these tests through \`npm run test:vscode\``);
   return value;
+}
+
+/** A session the extension hosts on a relay started for the suite, with a CLI guest in it. */
+export interface HostedSession {
+  readonly relay: RunningRelay;
+  readonly guest: CliGuest;
+  readonly inviteLink: string;
+  /** Closes the editors, leaves the session, stops the CLI and the relay, resets the settings. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a relay, points the extension at it (auto approval), starts a session and lets a CLI
+ * guest named `guestName` join. On failure, whatever started is stopped before the error is thrown.
+ */
+export async function hostSessionWithCliGuest(api: PairlineApi, guestName: string): Promise<HostedSession> {
+  const config = () => vscode.workspace.getConfiguration('pairline');
+  let relay: RunningRelay | undefined;
+  let guest: CliGuest | undefined;
+  const stop = async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (api.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+    await guest?.stop();
+    await relay?.stop();
+    await config().update('relayUrl', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('approval', undefined, vscode.ConfigurationTarget.Global);
+  };
+  try {
+    relay = await startRelay();
+    await config().update('relayUrl', relay.url, vscode.ConfigurationTarget.Global);
+    await config().update('approval', 'auto', vscode.ConfigurationTarget.Global);
+    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
+    await vscode.commands.executeCommand('pairline.startSession');
+    assert.equal(api.role, 'host');
+    assert.ok(api.inviteLink, 'the host has an invite link');
+    const inviteLink = api.inviteLink;
+    guest = startCliGuest(inviteLink, guestName);
+    await guest.waitForOutput((output) => output.event === 'joined', 45_000);
+    return { relay, guest, inviteLink, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Resolves with the editor's text once the CLI participant's copy of `file` equals it and
+ * `accept` holds; rejects after `timeoutMs`.
+ */
+export async function convergedWith(
+  api: PairlineApi, cli: CliGuest, file: string, document: vscode.TextDocument,
+  accept: (text: string) => boolean, timeoutMs = 60_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    await api.testing.coEditing.whenIdle(document.uri);
+    const expected = document.getText();
+    const matched = await cli.hasText(file, expected);
+    last = expected;
+    if (matched && accept(expected)) return expected;
+  }
+  throw new Error(`the editor and the CLI participant did not converge on ${file}; editor text: ${JSON.stringify(last)}`);
+}
+
+/** Types `text` at `where` through the editor API, retrying when a remote edit got in first. */
+export async function typeInto(editor: vscode.TextEditor, where: () => vscode.Position[], text: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const applied = await editor.edit((builder) => {
+      for (const position of where()) builder.insert(position, text);
+    }, { undoStopBefore: false, undoStopAfter: false });
+    if (applied) return;
+  }
+  throw new Error(`could not type ${JSON.stringify(text)}`);
 }
