@@ -29,7 +29,10 @@ import { ABNORMAL_CLOSURE, TransportError } from './transport-error';
 export type { SessionMode, HostMode, GuestMode } from './membership';
 
 export interface SessionClientTimings extends HeartbeatOptions, ReconnectOptions {
-  /** Give up on a connection attempt that neither opens nor fails. Default 15 s. */
+  /**
+   * Give up on a connection attempt the relay has not answered in full by then: the socket did not
+   * open, or the relay never answered hello and the join (no `joined`, no `waiting`). Default 15 s.
+   */
   readonly connectTimeoutMs: number;
   /** How long leave()/end() wait for the relay to close before closing themselves. Default 3 s. */
   readonly leaveTimeoutMs: number;
@@ -95,6 +98,8 @@ export class SessionClient implements SessionClientApi {
   /** Bumped whenever a connection is given up, so late callbacks from it are ignored. */
   private generation = 0;
   private link: Link | undefined;
+  /** Runs from the start of a connection attempt until the relay admits us or puts us in the waiting room. */
+  private attemptTimer: TimerHandle | undefined;
   private stateValue: ConnectionState = 'idle';
   /** Clock time this wait for the host began (see WAITING_FOR_HOST_CAP_MS). */
   private waitingForHostSince: number | undefined;
@@ -225,18 +230,22 @@ export class SessionClient implements SessionClientApi {
   private connect(): void {
     const generation = ++this.generation;
     const url = relayWebSocketUrl(this.book.membership.relay);
-    const timeout = this.clock.setTimeout(
-      () => this.linkDown(generation, ABNORMAL_CLOSURE, 'the relay did not answer in time'), this.timings.connectTimeoutMs);
+    // An open socket is not enough: a join the relay never answers (lost in a half-open link, a
+    // relay stuck mid-restart) would otherwise leave us "reconnecting" on a link that looks alive.
+    this.clearAttemptTimer();
+    this.attemptTimer = this.clock.setTimeout(() => {
+      this.attemptTimer = undefined;
+      const reason = this.link ? 'the relay did not answer the join in time' : 'the relay did not answer in time';
+      this.linkDown(generation, ABNORMAL_CLOSURE, reason);
+    }, this.timings.connectTimeoutMs);
     const token = this.options.token;
     this.options.transport.connect(url, { protocols: [SUBPROTOCOL], ...(token ? { token } : {}) }).then((connection) => {
-      this.clock.clearTimeout(timeout);
       if (generation !== this.generation || this.disposed) {
         connection.close(CloseCode.GoingAway, 'connection attempt superseded');
         return;
       }
       this.attach(connection, generation);
     }, (err: unknown) => {
-      this.clock.clearTimeout(timeout);
       const code = err instanceof TransportError ? err.closeCode : ABNORMAL_CLOSURE;
       this.linkDown(generation, code, err instanceof Error ? err.message : String(err));
     });
@@ -265,6 +274,7 @@ export class SessionClient implements SessionClientApi {
 
   private dropLink(code: number, reason: string): void {
     this.generation++;
+    this.clearAttemptTimer();
     const link = this.link;
     this.link = undefined;
     link?.heartbeat.stop();
@@ -338,6 +348,8 @@ export class SessionClient implements SessionClientApi {
       case 'joined':
         return this.onJoined(message);
       case 'waiting':
+        // The relay answered; how long the host takes is the relay's knock deadline (4408), not ours.
+        this.clearAttemptTimer();
         return this.transition('waiting-for-approval', 'Waiting for the host to let you in…');
       case 'knock':
         return this.events.knock.fire({ participant: message.participant });
@@ -364,6 +376,7 @@ export class SessionClient implements SessionClientApi {
   private onJoined(joined: RelayMessageOf<'joined'>): void {
     const rejoin = this.book.participantId !== undefined;
     const { needsResync } = this.book.noteJoined(joined);
+    this.clearAttemptTimer();
     this.meValue = joined.you;
     this.rosterById.clear();
     for (const participant of [...joined.roster, joined.you]) this.rosterById.set(participant.id, participant);
@@ -465,6 +478,11 @@ export class SessionClient implements SessionClientApi {
   }
 
   // --- helpers ------------------------------------------------------------------------------
+
+  private clearAttemptTimer(): void {
+    if (this.attemptTimer) this.clock.clearTimeout(this.attemptTimer);
+    this.attemptTimer = undefined;
+  }
 
   private sendPresence(): void {
     if (!this.presence || this.stateValue !== 'connected' || !this.meValue) return;

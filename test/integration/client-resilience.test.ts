@@ -11,8 +11,6 @@ import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 import { FAST, waitFor, waitUntil } from '../support/client-events';
 
-/** Short timings so a "dead link" takes a second, not twenty. */
-
 describe('client against the real relay (chaos proxy)', function () {
   this.timeout(30_000);
   let relay: RunningRelay | undefined;

@@ -20,6 +20,7 @@ import { systemClock } from '../../client/ports';
 import { SessionClient } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
+import { FAST } from '../support/client-events';
 import { MemorySource, RecordingLogger } from '../support/docs-harness';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 
@@ -29,8 +30,6 @@ const RESTART_RUNS = Math.max(1, Math.ceil(NUM_RUNS / 2));
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
 /** Mocha's limit for each property; the property stops itself a minute before it (see runOptions). */
 const TEST_TIMEOUT_MS = LONG ? 0 : 600_000;
-/** Short timings so a dead link takes a second, not twenty. */
-const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
 const MARKER = /⟦\d+⟧/g;
 
 type Action =

@@ -1,14 +1,33 @@
 /**
  * A small in-process TCP proxy for integration tests, listening on 127.0.0.1:0 in front of a target
  * port. It can cut every current connection (as a crashed NAT or a pulled cable followed by a
- * reset would), blackhole traffic (sockets stay open, bytes vanish both ways: a half-open link that
- * no FIN or RST ever reveals) and delay traffic. The target port can change (relay restarted).
+ * reset would), blackhole traffic (a partition: sockets stay open and nothing gets through either
+ * way, a half-open link that no FIN or RST reveals) and delay traffic. The target port can change
+ * (relay restarted).
+ *
+ * A blackhole holds bytes rather than dropping them. TCP never loses bytes from the middle of a
+ * stream: when a partition heals, what was sent during it is retransmitted and arrives, in order,
+ * before anything sent later. A proxy that dropped them would produce links real networks cannot,
+ * e.g. one that lost the relay's answer to a join yet carries every later message.
  */
 import * as net from 'node:net';
+
+/** One direction of a proxied connection. */
+interface Direction {
+  readonly from: net.Socket;
+  readonly to: net.Socket;
+  /** Chunks that arrived during a blackhole, delivered when it lifts. */
+  held: Buffer[];
+  /** Clock time before which nothing may be written (delay keeps order). */
+  releaseAt: number;
+}
 
 interface Pair {
   readonly client: net.Socket;
   readonly upstream: net.Socket;
+  readonly directions: readonly [Direction, Direction];
+  /** One end closed during a blackhole: the other end learns of it when the blackhole lifts. */
+  closedInTheDark: boolean;
 }
 
 export interface ChaosProxy {
@@ -20,8 +39,9 @@ export interface ChaosProxy {
   /** Destroys every current connection: `reset` sends RST, otherwise FIN. New connections still work. */
   cut(options?: { reset?: boolean }): void;
   /**
-   * While on, bytes in both directions are silently dropped and sockets stay open; when one end
-   * closes, the other is not told. Applies to new connections too.
+   * While on, nothing gets through in either direction and sockets stay open; when one end closes,
+   * the other is not told. Applies to new connections too. Turning it off delivers what was held,
+   * in order, then the close of an end that went away meanwhile.
    */
   blackhole(on: boolean): void;
   /** Delays every chunk by `ms` (order is kept). 0 turns it off. */
@@ -33,48 +53,73 @@ export interface ChaosProxy {
 
 export async function startChaosProxy(targetPort: number): Promise<ChaosProxy> {
   let target = targetPort;
-  let dropping = false;
+  let dark = false;
   let delayMs = 0;
   const pairs = new Set<Pair>();
 
-  /** Forwards one direction, honouring blackhole and delay; a per-direction clock keeps order. */
-  function forward(from: net.Socket, to: net.Socket): void {
-    let releaseAt = 0;
-    from.on('data', (chunk: Buffer) => {
-      if (dropping) return;
-      if (delayMs <= 0 && releaseAt <= Date.now()) {
-        if (!to.destroyed) to.write(chunk);
-        return;
-      }
-      releaseAt = Math.max(Date.now() + delayMs, releaseAt);
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-      }, releaseAt - Date.now());
-    });
+  /** Writes a chunk now, or after the delay; a per-direction clock keeps order. */
+  function deliver(direction: Direction, chunk: Buffer): void {
+    const { to } = direction;
+    if (delayMs <= 0 && direction.releaseAt <= Date.now()) {
+      if (!to.destroyed) to.write(chunk);
+      return;
+    }
+    direction.releaseAt = Math.max(Date.now() + delayMs, direction.releaseAt);
+    setTimeout(() => {
+      if (!to.destroyed) to.write(chunk);
+    }, direction.releaseAt - Date.now());
+  }
+
+  function teardown(pair: Pair): void {
+    pairs.delete(pair);
+    pair.client.destroy();
+    pair.upstream.destroy();
+  }
+
+  /** The blackhole lifted: what each end sent arrives, then a close that happened meanwhile. */
+  function release(pair: Pair): void {
+    for (const direction of pair.directions) {
+      const held = direction.held;
+      direction.held = [];
+      for (const chunk of held) deliver(direction, chunk);
+    }
+    if (!pair.closedInTheDark) return;
+    // FIN after the data; a socket that is gone already has nothing left to tell.
+    const after = Math.max(0, ...pair.directions.map((direction) => direction.releaseAt - Date.now()));
+    setTimeout(() => {
+      for (const socket of [pair.client, pair.upstream]) if (!socket.destroyed) socket.end();
+      pair.client.once('close', () => teardown(pair));
+      pair.upstream.once('close', () => teardown(pair));
+    }, after);
   }
 
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: '127.0.0.1', port: target });
-    const pair = { client, upstream };
+    const directions: [Direction, Direction] = [
+      { from: client, to: upstream, held: [], releaseAt: 0 },
+      { from: upstream, to: client, held: [], releaseAt: 0 },
+    ];
+    const pair: Pair = { client, upstream, directions, closedInTheDark: false };
     pairs.add(pair);
-    const teardown = () => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
+    for (const direction of directions) {
+      direction.from.on('data', (chunk: Buffer) => {
+        if (dark) direction.held.push(chunk);
+        else deliver(direction, chunk);
+      });
+    }
     // In a blackhole the other end never learns that one end went away (no FIN, no RST gets
-    // through): it keeps its socket until its own dead-link timer fires, or cut()/close().
+    // through): it keeps its socket until its own dead-link timer fires, the blackhole lifts, or
+    // cut()/close().
     const closed = (side: net.Socket, other: net.Socket) => () => {
-      if (!dropping || other.destroyed) return teardown();
+      if (!dark || other.destroyed) return teardown(pair);
       side.destroy();
-      other.once('close', teardown);
+      pair.closedInTheDark = true;
+      other.once('close', () => teardown(pair));
     };
     client.on('error', closed(client, upstream));
     upstream.on('error', closed(upstream, client));
     client.on('close', closed(client, upstream));
     upstream.on('close', closed(upstream, client));
-    forward(client, upstream);
-    forward(upstream, client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -100,7 +145,9 @@ export async function startChaosProxy(targetPort: number): Promise<ChaosProxy> {
     },
     cut,
     blackhole(on) {
-      dropping = on;
+      const lifted = dark && !on;
+      dark = on;
+      if (lifted) for (const pair of [...pairs]) release(pair);
     },
     delay(ms) {
       delayMs = Math.max(0, ms);

@@ -5,7 +5,7 @@
 import type { Event } from '../../client/events';
 
 /** Short client timings so reconnect tests finish in seconds. */
-export const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 1_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
+export const FAST = { pingIntervalMs: 200, deadAfterMs: 1_000, connectTimeoutMs: 3_000, stableAfterMs: 1_000, backoff: { baseMs: 50, capMs: 300 } };
 
 /** Resolves with the first value of `event` that matches; rejects after `timeoutMs`. */
 export function waitFor<T>(event: Event<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {

@@ -105,6 +105,43 @@ describe('client state machine', () => {
     assert.match(r.states.at(-1)!.reason, /did not answer in time/);
   });
 
+  it('a relay that opens the socket but never answers the join is given up after the connect timeout, and the next attempt joins', async () => {
+    const r = rig({ options: { connectTimeoutMs: 3_000 } });
+    void r.client.start();
+    await flushMicrotasks();
+    const silent = r.transport.last;
+    await r.clock.advance(1_000);
+    await silent.receive(welcome());
+    assert.deepEqual(silent.sent.map((m) => m.type), ['hello', 'create']);
+    // The timer runs from the start of the attempt, not from the socket opening.
+    await r.clock.advance(1_999);
+    assert.equal(r.client.state, 'connecting');
+    await r.clock.advance(1);
+    assert.equal(r.client.state, 'reconnecting');
+    assert.match(r.states.at(-1)!.reason, /did not answer the join in time/);
+    assert.ok(silent.closedWith, 'the unanswered link is closed, not left open beside the next one');
+    await r.clock.advanceToNext();
+    await admit(r, joined(host));
+    assert.equal(r.client.state, 'connected');
+    // Admitted: the old attempt's deadline is gone and no later one fires (within the 20 s
+    // dead-link bound; the fake relay answers no pings).
+    await r.clock.advance(10_000);
+    assert.equal(r.client.state, 'connected');
+    assert.equal(r.transport.attempts.length, 2);
+  });
+
+  it('waiting for the host to approve is not cut by the connect timeout', async () => {
+    const r = rig({ options: { connectTimeoutMs: 3_000 }, mode: { type: 'guest', invite: { relay: 'http://relay.test', session: 'BBBBBBBBBBBBBBBBBBBBBB', inviteSecret: 'i'.repeat(43) } } });
+    void r.client.start();
+    await flushMicrotasks();
+    await r.transport.last.receive(welcome());
+    await r.transport.last.receive({ type: 'waiting', timeoutMs: 60_000 });
+    await r.clock.advance(10_000);
+    assert.equal(r.client.state, 'waiting-for-approval');
+    assert.equal(r.transport.last.closedWith, undefined);
+    assert.equal(r.transport.attempts.length, 1);
+  });
+
   it('relay going away (1001) retries at once', async () => {
     const r = rig();
     void r.client.start();
