@@ -2,16 +2,19 @@
  * {@link DocumentStateStore} in a folder: one directory per session, one file per document (named
  * by a hash of its path, so any path is a safe file name), each a series of length-prefixed
  * records: a header (JSON: path, epoch, source text) and Yjs updates. Appends are single
- * `write`s to a file kept open (call {@link FileDocumentStateStore.close} when done); compactions write a temporary file and rename it over the old one, so a killed
- * process leaves either the old or the new file, and at worst a torn last record, which is
- * ignored. Files are owner-only: they hold document text.
+ * `write`s to a file kept open (call {@link FileDocumentStateStore.close} when done); compactions
+ * write a temporary file, flush it to the disk and rename it over the old one, so a killed process
+ * or a power cut leaves either the old or the new file, and at worst a torn last record, which is
+ * ignored. Appends are not flushed one by one: what they guard against is a crashed or reloaded
+ * window, whose writes the OS still holds; a power cut may cost the last records, whose edits the
+ * guests' copies still have. Files are owner-only: they hold document text.
  *
  * Bounded: the first use of a session deletes every other session's directory (one host runs one
  * session per folder: the CLI's state file, a VS Code workspace), and a session keeps at most
  * `maxDocuments` documents, dropping the least recently written.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { SessionIdSchema } from '../../protocol';
 import type { DocumentStateStore, PersistedDocument, PersistedRecord } from './persistence';
@@ -68,9 +71,16 @@ export class FileDocumentStateStore implements DocumentStateStore {
     // The handle would write on into the replaced file.
     this.closeHandles((candidate) => candidate === file);
     const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, Buffer.concat([
-      encodeRecord(HEADER, Buffer.from(JSON.stringify(header), 'utf8')), encodeRecord(UPDATE, record.state),
-    ]), { mode: 0o600 });
+    const handle = openSync(temporary, 'w', 0o600);
+    try {
+      writeFileSync(handle, Buffer.concat([
+        encodeRecord(HEADER, Buffer.from(JSON.stringify(header), 'utf8')), encodeRecord(UPDATE, record.state),
+      ]));
+      // Renamed over the old file before its bytes reach the disk, a power cut could leave neither.
+      fsyncSync(handle);
+    } finally {
+      closeSync(handle);
+    }
     renameSync(temporary, file);
     if (isNew) this.limitDocuments(folder, file);
   }
