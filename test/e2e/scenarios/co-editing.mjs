@@ -1,6 +1,7 @@
 // Scenario 3: Alice selects; Bob sees her coloured cursor, selection and name at that place. Alice
 // types; Bob sees her text, her cursor still at the right place. Then both type on different lines
-// at the same time and end with the same text.
+// at the same time and end with the same text. Last, Bob presses Ctrl+Z after Alice typed: only his
+// own typing goes, in both copies, and Ctrl+Shift+Z brings it back.
 import assert from 'node:assert/strict';
 import { STEP, assertNoDesync, requireCoEditing, waitForSameText } from './common.mjs';
 import { waitUntil } from '../lib/wait.mjs';
@@ -68,4 +69,22 @@ export async function coEditingScenario(ctx) {
     await assertNoDesync(ctx);
     return 'both typed at once; both hold identical text';
   }, { needs: [STEP.typed] });
+
+  await suite.step('bob-ctrl-z-undoes-only-his-own-typing', async () => {
+    // Alice types last, so her edit is the newest one in Bob's editor: VS Code's own undo would
+    // take hers back. Pairline's keybinding must undo Bob's instead.
+    await alice.window.type(' and more');
+    await waitForSameText(ctx, 'src/greet.js', [' // Alice was here and more', ' // Bob too']);
+    await bob.window.page.keyboard.press('Control+Z');
+    const undone = await waitUntil('both copies without (the end of) Bob\'s typing, with all of Alice\'s', async () => {
+      const text = await waitForSameText(ctx, 'src/greet.js', [ALICE_NOTE, ' // Alice was here and more'], { timeoutMs: 5_000 });
+      return !text.split('\n')[3].endsWith(' // Bob too') && text;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.ok(undone.split('\n')[7].endsWith(' // Alice was here and more'), 'Alice\'s line is untouched');
+    await bob.window.page.keyboard.press('Control+Shift+Z');
+    const redone = await waitForSameText(ctx, 'src/greet.js', [ALICE_NOTE, ' // Alice was here and more', ' // Bob too']);
+    assert.ok(redone.split('\n')[3].endsWith(' // Bob too'), `Bob's words are back on line 4: ${JSON.stringify(redone.split('\n')[3])}`);
+    await assertNoDesync(ctx);
+    return `Ctrl+Z in Bob's window took back ${JSON.stringify(redone.split('\n')[3].slice(undone.split('\n')[3].length))} of his own, none of Alice's; Ctrl+Shift+Z put it back`;
+  }, { needs: [STEP.together] });
 }
