@@ -10,24 +10,13 @@ import * as nodePath from 'node:path';
 import { encodePayload, parsePayload } from '../../protocol';
 import { FilePayloadSchema } from '../../protocol/file-payloads';
 import { HostFileServer } from '../../client/files/host-file-server';
-import { RemoteFileError } from '../../client/files/remote-file-error';
 import { RemoteFiles } from '../../client/files/remote-files';
 import { silentLogger, systemClock } from '../../client/ports';
 import { SessionClient, type SessionClientOptions } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
-import { makeFolderFixture, type FolderFixture } from '../support/files-pair';
+import { makeFolderFixture, rejection, type FolderFixture } from '../support/files-pair';
 import { startRelay, type RunningRelay } from '../support/relay-process';
 import { waitFor } from '../support/client-events';
-
-async function rejection(promise: Promise<unknown>): Promise<RemoteFileError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof RemoteFileError, `expected a RemoteFileError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the request to fail');
-}
 
 describe('shared files through the real relay', function () {
   this.timeout(40_000);

@@ -5,11 +5,13 @@
  * The "relay" here does not refuse viewers' `file-write` messages, so the host's own check is
  * what the tests exercise.
  */
+import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import type { Participant, RelayedKind, Role } from '../../protocol';
 import type { ConnectionState, Inbound, JoinInfo, RosterChange, StateChange } from '../../client/api';
+import { RemoteFileError } from '../../client/files/remote-file-error';
 import type { FileSessionClient } from '../../client/files/remote-files';
 import { Emitter } from '../../client/events';
 
@@ -162,4 +164,15 @@ export function nextEvent<T>(event: (listener: (value: T) => void) => { dispose(
       reject(new Error(`the expected event did not arrive within ${timeoutMs} ms`));
     }, timeoutMs);
   });
+}
+
+/** The RemoteFileError a request fails with; fails the test if it succeeds or fails otherwise. */
+export async function rejection(promise: Promise<unknown>): Promise<RemoteFileError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof RemoteFileError, `expected a RemoteFileError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the request to fail');
 }

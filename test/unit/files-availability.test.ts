@@ -5,20 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { HostFileServer } from '../../client/files/host-file-server';
-import { RemoteFileError } from '../../client/files/remote-file-error';
 import { RemoteFiles, type RemoteFilesState } from '../../client/files/remote-files';
 import { FakeClock } from '../support/fake-clock';
-import { FakeSession, makeFolderFixture, nextEvent, type FakeClient, type FolderFixture } from '../support/files-pair';
-
-async function rejection(promise: Promise<unknown>): Promise<RemoteFileError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof RemoteFileError, `expected a RemoteFileError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the request to fail');
-}
+import { FakeSession, makeFolderFixture, nextEvent, rejection, type FakeClient, type FolderFixture } from '../support/files-pair';
 
 describe('shared files: while the host is away', () => {
   let fixture: FolderFixture;

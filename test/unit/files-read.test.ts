@@ -7,19 +7,8 @@ import assert from 'node:assert/strict';
 import { encodePayload, parsePayload } from '../../protocol';
 import { FilePayloadSchema, READ_WINDOW_CHUNKS, type FilePayload } from '../../protocol/file-payloads';
 import { HostFileServer } from '../../client/files/host-file-server';
-import { RemoteFileError } from '../../client/files/remote-file-error';
 import { RemoteFiles } from '../../client/files/remote-files';
-import { FakeSession, makeFolderFixture, nextEvent, type FakeClient, type FolderFixture } from '../support/files-pair';
-
-async function rejection(promise: Promise<unknown>): Promise<RemoteFileError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof RemoteFileError, `expected a RemoteFileError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the request to fail');
-}
+import { FakeSession, makeFolderFixture, nextEvent, rejection, type FakeClient, type FolderFixture } from '../support/files-pair';
 
 function decoded(payload: Uint8Array): FilePayload {
   const parsed = parsePayload(FilePayloadSchema, payload);
