@@ -7,46 +7,31 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { startRelay, type RunningRelay } from '../support/relay-process';
 import type { PairlineApi } from '../../extension/api';
 import { authorityOf, PAIRLINE_SCHEME } from '../../extension/workspace/remote-paths';
-import { convergedWith, pairline, startCliHost, until, type CliGuest } from './support';
+import { convergedWith, joinCliHostSession, pairline, until, type CliGuest, type JoinedSession } from './support';
 
 const FILE = 'src/guest-coedit.txt';
 const INITIAL = 'one\r\ntwo\r\nthree\r\n';
 
 describe('co-editing as a guest of a CLI host', function () {
   let api: PairlineApi;
-  let relay: RunningRelay | undefined;
+  let session: JoinedSession | undefined;
   let host: CliGuest | undefined;
-  let hostFolder: string;
   const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
 
   const converged = (document: vscode.TextDocument, accept: (text: string) => boolean) => convergedWith(api, host!, FILE, document, accept);
 
   before(async () => {
     api = await pairline();
-    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
-    hostFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-cohost-'));
-    fs.mkdirSync(path.join(hostFolder, 'src'));
-    fs.writeFileSync(path.join(hostFolder, ...FILE.split('/')), INITIAL);
-    relay = await startRelay();
-    host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
-    const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
-    await host!.command({ cmd: 'open', file: FILE });
-    assert.equal(await vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string), true);
-    assert.equal(api.role, 'editor');
+    session = await joinCliHostSession(api, FILE, INITIAL);
+    host = session.host;
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
-    await host?.stop();
-    await relay?.stop();
-    fs.rmSync(hostFolder, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('binds the host\'s file opened from the pairline: folder without dirtying it, then both type at once and converge', async () => {
@@ -83,7 +68,7 @@ describe('co-editing as a guest of a CLI host', function () {
     const saved = host!.waitForOutput((line) => line.event === 'saved' && line.file === FILE && line.clean === true, 30_000);
     assert.equal(await document.save(), true);
     await saved;
-    assert.equal(fs.readFileSync(path.join(hostFolder, ...FILE.split('/')), 'utf8'), document.getText());
+    assert.equal(fs.readFileSync(path.join(session!.hostFolder, ...FILE.split('/')), 'utf8'), document.getText());
     await until('the guest document clean', () => !document.isDirty, events());
   });
 });

@@ -6,22 +6,17 @@
  * on failure.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { startRelay, type RunningRelay } from '../support/relay-process';
 import type { PairlineApi } from '../../extension/api';
 import { authorityOf, PAIRLINE_SCHEME } from '../../extension/workspace/remote-paths';
-import { pairline, startCliHost, until, type CliGuest } from './support';
+import { joinCliHostSession, pairline, until, type CliGuest, type JoinedSession } from './support';
 
 const FILE = 'src/viewer.txt';
 
 describe('co-editing as a guest made a viewer and an editor again', function () {
   let api: PairlineApi;
-  let relay: RunningRelay | undefined;
+  let session: JoinedSession | undefined;
   let host: CliGuest | undefined;
-  let hostFolder: string;
   const events = () => [api.onDidChange, vscode.workspace.onDidChangeTextDocument] as vscode.Event<unknown>[];
 
   /**
@@ -47,24 +42,12 @@ describe('co-editing as a guest made a viewer and an editor again', function () 
 
   before(async () => {
     api = await pairline();
-    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
-    hostFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-viewer-'));
-    fs.mkdirSync(path.join(hostFolder, 'src'));
-    fs.writeFileSync(path.join(hostFolder, ...FILE.split('/')), 'first\nsecond\n');
-    relay = await startRelay();
-    host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
-    const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
-    await host!.command({ cmd: 'open', file: FILE });
-    assert.equal(await vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string), true);
-    assert.equal(api.role, 'editor');
+    session = await joinCliHostSession(api, FILE, 'first\nsecond\n');
+    host = session.host;
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    if (api?.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
-    await host?.stop();
-    await relay?.stop();
-    fs.rmSync(hostFolder, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('an unsaved document\'s editor turns read-only for a viewer, still shows the host\'s edits, and takes typing again for an editor', async () => {

@@ -1,6 +1,13 @@
-/** Helpers for suites running inside the extension host: the extension's API, bounded waits, the CLI participant, a hosted session with a CLI guest, convergence and typing. */
+/**
+ * Helpers for suites running inside the extension host: the extension's API, bounded waits, the CLI
+ * participant, a hosted session with a CLI guest, a CLI host's session joined as a guest,
+ * convergence and typing.
+ */
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PairlineApi } from '../../extension/api';
 import { startRelay, type RunningRelay } from '../support/relay-process';
@@ -198,6 +205,49 @@ export async function hostSessionWithCliGuest(api: PairlineApi, guestName: strin
     guest = startCliGuest(inviteLink, guestName);
     await guest.waitForOutput((output) => output.event === 'joined', 45_000);
     return { relay, guest, inviteLink, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A session a CLI host runs on a relay started for the suite, joined by the extension as an editor. */
+export interface JoinedSession {
+  readonly relay: RunningRelay;
+  readonly host: CliGuest;
+  /** The host's shared folder (a temporary directory). */
+  readonly hostFolder: string;
+  /** Closes the editors, leaves the session, stops the CLI and the relay, deletes the folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a relay and a CLI host sharing a temporary folder that holds `file` with `text` (open on
+ * the host), and joins its session from the extension. On failure, whatever started is stopped
+ * before the error is thrown.
+ */
+export async function joinCliHostSession(api: PairlineApi, file: string, text: string): Promise<JoinedSession> {
+  const hostFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pairline-vscode-cli-host-'));
+  let relay: RunningRelay | undefined;
+  let host: CliGuest | undefined;
+  const stop = async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (api.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+    await host?.stop();
+    await relay?.stop();
+    fs.rmSync(hostFolder, { recursive: true, force: true });
+  };
+  try {
+    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
+    fs.mkdirSync(path.dirname(path.join(hostFolder, ...file.split('/'))), { recursive: true });
+    fs.writeFileSync(path.join(hostFolder, ...file.split('/')), text);
+    relay = await startRelay();
+    host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
+    const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
+    await host.command({ cmd: 'open', file });
+    assert.equal(await vscode.commands.executeCommand<boolean>('pairline.joinSession', invite.link as string), true);
+    assert.equal(api.role, 'editor');
+    return { relay, host, hostFolder, stop };
   } catch (error) {
     await stop();
     throw error;
