@@ -6,27 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { closeAll, connectHello, hostSession, type RawClient } from '../support/relay-client';
-import { startRedis, type RunningRedis } from '../support/redis-process';
-import { startRelay, type RunningRelay } from '../support/relay-process';
+import { RedisRelays } from '../support/redis-relays';
+import type { RunningRelay } from '../support/relay-process';
 
 describe('relay processes sharing Redis: failures', function () {
   this.timeout(60_000);
-  let redis: RunningRedis | undefined;
-  const relays: RunningRelay[] = [];
+  const cluster = new RedisRelays();
   const raw: RawClient[] = [];
-
-  async function relay(args: string[] = []): Promise<RunningRelay> {
-    redis ??= await startRedis();
-    const started = await startRelay({ args: ['--redis', redis.url, ...args] });
-    relays.push(started);
-    return started;
-  }
+  const relay = (args: string[] = []): Promise<RunningRelay> => cluster.relay({ args });
 
   afterEach(async () => {
     closeAll(...raw.splice(0));
-    await Promise.all(relays.splice(0).map((running) => running.kill9()));
-    await redis?.kill9();
-    redis = undefined;
+    await cluster.stopAll();
   });
 
   it('kill -9 of the relay holding a waiting guest: the host on the other process sees the knock withdrawn and cannot approve it', async () => {
@@ -100,14 +91,13 @@ describe('relay processes sharing Redis: failures', function () {
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { status: 'ready' });
 
-    const port = redis!.port;
-    await redis!.stop();
+    await cluster.redisDown('stop');
     const down = await untilReadyz(a.url, 503, 10_000);
     assert.deepEqual(down, { status: 'shared state unreachable' });
     const health = await fetch(`${a.url}/healthz`);
     assert.equal(health.status, 200, 'the process itself is alive');
 
-    redis = await startRedis({ port });
+    await cluster.redisUp();
     assert.deepEqual(await untilReadyz(a.url, 200, 15_000), { status: 'ready' });
     // And it serves sessions again.
     const host = await hostSession(a.wsUrl);

@@ -7,27 +7,18 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { CloseCode, SUBPROTOCOL, type RelayMessage } from '../../protocol';
 import { closeAll, connect, connectHello, newSessionSecrets, refusedUpgrade, type RawClient } from '../support/relay-client';
-import { startRedis, type RunningRedis } from '../support/redis-process';
-import { startRelay, type RunningRelay } from '../support/relay-process';
+import { RedisRelays } from '../support/redis-relays';
+import type { RunningRelay } from '../support/relay-process';
 
 describe('limits across relay processes sharing Redis', function () {
   this.timeout(60_000);
-  let redis: RunningRedis | undefined;
-  const relays: RunningRelay[] = [];
+  const cluster = new RedisRelays();
   const raw: RawClient[] = [];
-
-  async function relay(args: string[], env?: NodeJS.ProcessEnv): Promise<RunningRelay> {
-    redis ??= await startRedis();
-    const started = await startRelay({ args: ['--redis', redis.url, ...args], ...(env ? { env } : {}) });
-    relays.push(started);
-    return started;
-  }
+  const relay = (args: string[], env?: NodeJS.ProcessEnv): Promise<RunningRelay> => cluster.relay({ args, ...(env ? { env } : {}) });
 
   afterEach(async () => {
     closeAll(...raw.splice(0));
-    await Promise.all(relays.splice(0).map((running) => running.kill9()));
-    await redis?.kill9();
-    redis = undefined;
+    await cluster.stopAll();
   });
 
   it('connects per address per minute count the connects on every process (HTTP 429 with Retry-After beyond)', async () => {

@@ -14,8 +14,8 @@ import * as path from 'node:path';
 import { silentLogger, systemClock } from '../../client/ports';
 import { SessionClient } from '../../client/session-client';
 import { WebSocketTransport } from '../../client/ws-transport';
-import { freePort, startRedis, type RunningRedis } from '../support/redis-process';
-import { startRelay, type RunningRelay } from '../support/relay-process';
+import { freePort } from '../support/redis-process';
+import { RedisRelays } from '../support/redis-relays';
 import { FAST, waitFor } from '../support/client-events';
 
 const SITE = path.resolve(__dirname, '..', '..', 'docs', 'nginx', 'multi-relay.conf');
@@ -87,24 +87,20 @@ function accepts(port: number): Promise<boolean> {
 
 describe('two relays and Redis behind the documented nginx site (round robin, no stickiness)', function () {
   this.timeout(90_000);
-  let redis: RunningRedis | undefined;
+  const cluster = new RedisRelays();
   let nginx: RunningNginx | undefined;
-  const relays: RunningRelay[] = [];
   const clients: SessionClient[] = [];
 
   afterEach(async () => {
     for (const created of clients.splice(0)) created.dispose();
     await nginx?.stop();
     nginx = undefined;
-    await Promise.all(relays.splice(0).map((running) => running.kill9()));
-    await redis?.kill9();
-    redis = undefined;
+    await cluster.stopAll();
   });
 
   for (const victim of [0, 1]) {
     it(`killing relay ${victim + 1} of 2 costs a reconnect, not a message`, async () => {
-      redis = await startRedis();
-      relays.push(await startRelay({ args: ['--redis', redis.url] }), await startRelay({ args: ['--redis', redis.url] }));
+      const relays = [await cluster.relay(), await cluster.relay()];
       nginx = await startNginx([relays[0]!.port, relays[1]!.port]);
       const make = (name: string, mode: ConstructorParameters<typeof SessionClient>[0]['mode']): SessionClient => {
         const created = new SessionClient({

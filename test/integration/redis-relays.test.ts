@@ -13,27 +13,19 @@ import { WebSocketTransport } from '../../client/ws-transport';
 import { CloseCode } from '../../protocol';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
 import { closeAll, connectHello, hostSession, newSessionSecrets, type RawClient } from '../support/relay-client';
-import { startRedis, type RunningRedis } from '../support/redis-process';
-import { startRelay, type RunningRelay } from '../support/relay-process';
+import { RedisRelays } from '../support/redis-relays';
+import type { RunningRelay } from '../support/relay-process';
 import { FAST, waitFor, waitUntil } from '../support/client-events';
-
-/** Short client timings so a lost relay is noticed in a second. */
 
 describe('relay processes sharing sessions through Redis', function () {
   this.timeout(60_000);
-  let redis: RunningRedis | undefined;
+  const cluster = new RedisRelays();
   let inspector: Redis | undefined;
-  const relays: RunningRelay[] = [];
   const proxies: ChaosProxy[] = [];
   const clients: SessionClient[] = [];
   const raw: RawClient[] = [];
 
-  async function relay(extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningRelay> {
-    redis ??= await startRedis();
-    const started = await startRelay({ args: ['--redis', redis.url, ...(extra.args ?? [])], ...(extra.env ? { env: extra.env } : {}) });
-    relays.push(started);
-    return started;
-  }
+  const relay = (extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningRelay> => cluster.relay(extra);
 
   function client(options: Pick<SessionClientOptions, 'relay' | 'mode'> & { name: string }): SessionClient {
     const created = new SessionClient({
@@ -75,7 +67,7 @@ describe('relay processes sharing sessions through Redis', function () {
 
   /** How many relay processes are subscribed to the session's fan-out channel. */
   async function subscribers(session: string): Promise<number> {
-    inspector ??= new Redis(redis!.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    inspector ??= new Redis(cluster.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     const reply = (await inspector.call('PUBSUB', 'NUMSUB', `pairline:{${session}}:fanout`)) as [string, number];
     return Number(reply[1]);
   }
@@ -86,9 +78,7 @@ describe('relay processes sharing sessions through Redis', function () {
     for (const proxy of proxies.splice(0)) await proxy.close();
     inspector?.disconnect();
     inspector = undefined;
-    await Promise.all(relays.splice(0).map((running) => running.kill9()));
-    await redis?.kill9();
-    redis = undefined;
+    await cluster.stopAll();
   });
 
   it('participants on two relay processes see each other: roster, presence and relayed messages in order', async () => {
@@ -190,14 +180,13 @@ describe('relay processes sharing sessions through Redis', function () {
     const gus = await guest(hana, b.url, 'Gus');
     const hanaId = hana.me!.id;
     const gusId = gus.me!.id;
-    const port = redis!.port;
 
     const hanaBack = waitFor(hana.onDidJoin, () => true, 'the host back in its session', 20_000);
     const gusBack = waitFor(gus.onDidJoin, () => true, 'the guest back in the session', 20_000);
     inspector?.disconnect();
     inspector = undefined;
-    await redis!.kill9();
-    redis = await startRedis({ port });
+    await cluster.redisDown('kill9');
+    await cluster.redisUp();
     const [hanaInfo, gusInfo] = await Promise.all([hanaBack, gusBack]);
     assert.equal(hanaInfo.session, hana.session);
     assert.equal(hanaInfo.you.id, hanaId);
