@@ -230,8 +230,9 @@ export class SessionClient implements SessionClientApi {
   private connect(): void {
     const generation = ++this.generation;
     const url = relayWebSocketUrl(this.book.membership.relay);
-    // An open socket is not enough: a join the relay never answers (lost in a half-open link, a
-    // relay stuck mid-restart) would otherwise leave us "reconnecting" on a link that looks alive.
+    // An open socket is not enough: a join the relay never answers (a relay hung mid-restart, a
+    // proxy in between that swallowed it) would otherwise leave us "reconnecting" on a link whose
+    // pings are answered.
     this.clearAttemptTimer();
     this.attemptTimer = this.clock.setTimeout(() => {
       this.attemptTimer = undefined;
