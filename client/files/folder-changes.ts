@@ -50,16 +50,29 @@ export async function checkWritable(target: Resolved, create: boolean, overwrite
   if (!overwrite) throw new FileAccessError('exists', 'The file already exists on the host.');
 }
 
+/**
+ * Writes a guest's file. Bytes the file already holds are not written again: a guest's save of a
+ * co-edited document follows the host's own save of the same text, and rewriting it would change
+ * the file under the host's editor, which VS Code then reports as "the content of the file is
+ * newer" at the host's next save if the host typed in between.
+ */
 export async function writeFileAt(target: Resolved, data: Uint8Array, create: boolean, overwrite: boolean): Promise<void> {
   await checkWritable(target, create, overwrite);
   try {
-    const exists = target.realPath !== undefined;
-    const path = target.realPath ?? target.entryPath;
-    const flags = exists
-      ? constants.O_WRONLY | constants.O_TRUNC | NO_FOLLOW
-      : constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW;
-    const handle = await fs.open(path, flags, 0o666);
+    if (target.realPath === undefined) {
+      const handle = await fs.open(target.entryPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
+      try {
+        await handle.writeFile(data);
+      } finally {
+        await handle.close();
+      }
+      return;
+    }
+    const handle = await fs.open(target.realPath, constants.O_RDWR | NO_FOLLOW);
     try {
+      if (await holds(handle, data)) return;
+      await handle.truncate(0);
+      // Positional reads leave the file position at 0, where this writes.
       await handle.writeFile(data);
     } finally {
       await handle.close();
@@ -67,6 +80,18 @@ export async function writeFileAt(target: Resolved, data: Uint8Array, create: bo
   } catch (err) {
     throw accessErrorFrom(err, 'The file');
   }
+}
+
+/** Whether the open file's bytes are exactly `data` (read at explicit positions). */
+async function holds(handle: fs.FileHandle, data: Uint8Array): Promise<boolean> {
+  if ((await handle.stat()).size !== data.byteLength) return false;
+  const chunk = Buffer.alloc(Math.min(data.byteLength, 1 << 20));
+  for (let offset = 0; offset < data.byteLength;) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, data.byteLength - offset), offset);
+    if (bytesRead === 0 || !chunk.subarray(0, bytesRead).equals(data.subarray(offset, offset + bytesRead))) return false;
+    offset += bytesRead;
+  }
+  return true;
 }
 
 export async function createDirectoryAt(target: Resolved): Promise<void> {

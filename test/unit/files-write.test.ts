@@ -64,6 +64,30 @@ describe('shared files: changes from guests', () => {
     assert.equal(writes.length, 3);
   });
 
+  it('does not rewrite a file with the bytes it already holds (a guest\'s save after the host\'s), and replaces it with any others', async () => {
+    const long = Buffer.alloc(3 * 1024 * 1024 + 5);
+    for (let index = 0; index < long.length; index++) long[index] = (index * 13) % 256;
+    const past = new Date('2020-01-02T03:04:05Z');
+    const mtime = async () => (await fs.stat(onDisk('src/a.ts'))).mtimeMs;
+    for (const same of [Buffer.from('export const a = 1;\r\n'), long, Buffer.alloc(0)]) {
+      await fs.writeFile(onDisk('src/a.ts'), same);
+      await fs.utimes(onDisk('src/a.ts'), past, past);
+      await editorFiles.writeFile('src/a.ts', same, { create: false, overwrite: true });
+      assert.equal(await mtime(), past.getTime(), `${same.length} identical bytes: the file is left as it was`);
+      assert.deepEqual(await fs.readFile(onDisk('src/a.ts')), same);
+    }
+    // Shorter, longer, and the same length with one byte changed (the last one of a long file).
+    const changedAtTheEnd = Buffer.from(long);
+    changedAtTheEnd[changedAtTheEnd.length - 1] ^= 1;
+    for (const [before, after] of [[long, Buffer.from('short')], [Buffer.from('short'), long], [long, changedAtTheEnd]] as const) {
+      await fs.writeFile(onDisk('src/a.ts'), before);
+      await fs.utimes(onDisk('src/a.ts'), past, past);
+      await editorFiles.writeFile('src/a.ts', after, { create: false, overwrite: true });
+      assert.deepEqual(await fs.readFile(onDisk('src/a.ts')), after, `${before.length} → ${after.length} bytes`);
+      assert.notEqual(await mtime(), past.getTime());
+    }
+  });
+
   it('keeps VS Code\'s create/overwrite semantics', async () => {
     assert.equal((await rejection(editorFiles.writeFile('README.md', Buffer.from('x'), { create: true, overwrite: false }))).code, 'exists');
     assert.equal((await rejection(editorFiles.writeFile('absent.txt', Buffer.from('x'), { create: false, overwrite: true }))).code, 'not-found');
