@@ -59,19 +59,15 @@ export async function checkWritable(target: Resolved, create: boolean, overwrite
 export async function writeFileAt(target: Resolved, data: Uint8Array, create: boolean, overwrite: boolean): Promise<void> {
   await checkWritable(target, create, overwrite);
   try {
-    if (target.realPath === undefined) {
-      const handle = await fs.open(target.entryPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
-      try {
-        await handle.writeFile(data);
-      } finally {
-        await handle.close();
-      }
-      return;
-    }
-    const handle = await fs.open(target.realPath, constants.O_RDWR | NO_FOLLOW);
+    const existing = target.realPath;
+    const handle = existing !== undefined
+      ? await fs.open(existing, constants.O_RDWR | NO_FOLLOW)
+      : await fs.open(target.entryPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
     try {
-      if (await holds(handle, data)) return;
-      await handle.truncate(0);
+      if (existing !== undefined) {
+        if (await holds(handle, data)) return;
+        await handle.truncate(0);
+      }
       // Positional reads leave the file position at 0, where this writes.
       await handle.writeFile(data);
     } finally {

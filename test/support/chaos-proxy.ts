@@ -26,8 +26,6 @@ interface Pair {
   readonly client: net.Socket;
   readonly upstream: net.Socket;
   readonly directions: readonly [Direction, Direction];
-  /** One end closed during a blackhole: the other end learns of it when the blackhole lifts. */
-  closedInTheDark: boolean;
 }
 
 export interface ChaosProxy {
@@ -83,13 +81,12 @@ export async function startChaosProxy(targetPort: number): Promise<ChaosProxy> {
       direction.held = [];
       for (const chunk of held) deliver(direction, chunk);
     }
-    if (!pair.closedInTheDark) return;
-    // FIN after the data; a socket that is gone already has nothing left to tell.
+    // An end that went away in the dark (its socket is destroyed): the other gets a FIN after the
+    // data, and its close tears the pair down.
+    if (!pair.client.destroyed && !pair.upstream.destroyed) return;
     const after = Math.max(0, ...pair.directions.map((direction) => direction.releaseAt - Date.now()));
     setTimeout(() => {
       for (const socket of [pair.client, pair.upstream]) if (!socket.destroyed) socket.end();
-      pair.client.once('close', () => teardown(pair));
-      pair.upstream.once('close', () => teardown(pair));
     }, after);
   }
 
@@ -99,7 +96,7 @@ export async function startChaosProxy(targetPort: number): Promise<ChaosProxy> {
       { from: client, to: upstream, held: [], releaseAt: 0 },
       { from: upstream, to: client, held: [], releaseAt: 0 },
     ];
-    const pair: Pair = { client, upstream, directions, closedInTheDark: false };
+    const pair: Pair = { client, upstream, directions };
     pairs.add(pair);
     for (const direction of directions) {
       direction.from.on('data', (chunk: Buffer) => {
@@ -113,7 +110,6 @@ export async function startChaosProxy(targetPort: number): Promise<ChaosProxy> {
     const closed = (side: net.Socket, other: net.Socket) => () => {
       if (!dark || other.destroyed) return teardown(pair);
       side.destroy();
-      pair.closedInTheDark = true;
       other.once('close', () => teardown(pair));
     };
     client.on('error', closed(client, upstream));

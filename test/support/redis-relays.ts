@@ -7,8 +7,7 @@ import { startRedis, type RunningRedis } from './redis-process';
 import { startRelay, type RunningRelay } from './relay-process';
 
 export class RedisRelays {
-  /** Started relays, in order. */
-  readonly relays: RunningRelay[] = [];
+  private readonly relays: RunningRelay[] = [];
   private running: RunningRedis | undefined;
   private port: number | undefined;
 

@@ -168,6 +168,17 @@ export function requireEnv(name: string): string {
   return value;
 }
 
+/** Leaves the session the extension is in, if any (a suite starts from none). */
+async function leaveAnySession(api: PairlineApi): Promise<void> {
+  if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
+}
+
+/** What a suite's session set-up undoes first: its editors and the session. */
+async function closeEditorsAndLeave(api: PairlineApi): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  if (api.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+}
+
 /** A session the extension hosts on a relay started for the suite, with a CLI guest in it. */
 export interface HostedSession {
   readonly relay: RunningRelay;
@@ -186,8 +197,7 @@ export async function hostSessionWithCliGuest(api: PairlineApi, guestName: strin
   let relay: RunningRelay | undefined;
   let guest: CliGuest | undefined;
   const stop = async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    if (api.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+    await closeEditorsAndLeave(api);
     await guest?.stop();
     await relay?.stop();
     await config().update('relayUrl', undefined, vscode.ConfigurationTarget.Global);
@@ -197,7 +207,7 @@ export async function hostSessionWithCliGuest(api: PairlineApi, guestName: strin
     relay = await startRelay();
     await config().update('relayUrl', relay.url, vscode.ConfigurationTarget.Global);
     await config().update('approval', 'auto', vscode.ConfigurationTarget.Global);
-    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
+    await leaveAnySession(api);
     await vscode.commands.executeCommand('pairline.startSession');
     assert.equal(api.role, 'host');
     assert.ok(api.inviteLink, 'the host has an invite link');
@@ -231,16 +241,16 @@ export async function joinCliHostSession(api: PairlineApi, file: string, text: s
   let relay: RunningRelay | undefined;
   let host: CliGuest | undefined;
   const stop = async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    if (api.state && api.state !== 'ended') await vscode.commands.executeCommand('pairline.leaveSession');
+    await closeEditorsAndLeave(api);
     await host?.stop();
     await relay?.stop();
     fs.rmSync(hostFolder, { recursive: true, force: true });
   };
   try {
-    if (api.state && api.state !== 'ended' && api.state !== 'idle') await vscode.commands.executeCommand('pairline.leaveSession');
-    fs.mkdirSync(path.dirname(path.join(hostFolder, ...file.split('/'))), { recursive: true });
-    fs.writeFileSync(path.join(hostFolder, ...file.split('/')), text);
+    await leaveAnySession(api);
+    const onDisk = path.join(hostFolder, ...file.split('/'));
+    fs.mkdirSync(path.dirname(onDisk), { recursive: true });
+    fs.writeFileSync(onDisk, text);
     relay = await startRelay();
     host = startCliHost(relay.url, 'Hugo the CLI host', ['--folder', hostFolder]);
     const invite = await host.waitForOutput((line) => line.event === 'invite' && typeof line.link === 'string');
