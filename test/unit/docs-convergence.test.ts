@@ -3,7 +3,9 @@
  * misbehaving relay (holds, reorders, partitions, cut links with and without resume, relay
  * restarts, hash rounds at random moments) always converge once the network heals: identical texts, every
  * insert anyone typed still there exactly once, each editor's mirror (built only from remote
- * deltas and its own edits) equal to the document, and no heal.
+ * deltas and its own edits) equal to the document, and no heal. With a relay that keeps each
+ * recipient's order that holds as soon as everything is delivered; with one that reorders across
+ * senders or partitions, after the hash rounds' state-vector exchange.
  *
  * Reproduce a failure with the seed fast-check prints: FC_SEED=<seed> [FC_PATH=<path>].
  * More runs: FC_NUM_RUNS=5000, or DOCS_LONG=1 / `--long` for 3000.
@@ -20,6 +22,8 @@ const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? (LONG ? 3000 : 250));
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
 const PATH = process.env.FC_PATH;
 const HASH_INTERVAL = 1000;
+/** Hash rounds a guest needs to notice a lasting difference and exchange state vectors (2), plus one. */
+const ANTI_ENTROPY_ROUNDS = 3;
 
 /** Markers are unique and atomic: no edit lands inside one, no delete touches one. */
 const MARKER = /⟦\d+⟧/g;
@@ -205,6 +209,20 @@ async function runScenario(input: Scenario): Promise<void> {
       relay.reconnect(peer.id);
     }
     await relay.settle(deliverOptions);
+    // A relay that hands each recipient its messages in the order it took them in (the real one
+    // does, over TCP, also across processes through one Redis channel) leaves nothing to catch up
+    // once everything is delivered. This one can reorder across senders (window > 1) or hold one
+    // pair's messages (a partition) while later ones pass: a guest back from a gap can then get the
+    // host's state before the host integrated an update that guest missed while away. The hash
+    // rounds' state-vector exchange (anti-entropy, not a heal) brings it.
+    const reordered = input.window > 1 || input.actions.some((step) => step.type === 'partition');
+    if (!reordered) assert.equal(new Set(replicas.map((replica) => replica.doc.text)).size, 1, 'every replica has the same text as soon as everything is delivered');
+    if (reordered) {
+      for (let round = 0; round < ANTI_ENTROPY_ROUNDS; round++) {
+        await clock.advance(HASH_INTERVAL);
+        await relay.settle(deliverOptions);
+      }
+    }
     const texts = replicas.map((replica) => replica.doc.text);
     assert.equal(new Set(texts).size, 1, 'every replica has the same text');
     assert.equal(new Set(docs.map((doc) => stateDigest(doc.yDoc))).size, 1, 'every replica integrated the same operations');
